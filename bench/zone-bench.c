@@ -1,0 +1,1 @@
+/* zone-bench.c: placeholder */ int main(void) { return 0; }

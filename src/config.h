@@ -1,0 +1,105 @@
+/*
+ * config.h: the configuration file, INI read with inih.
+ *
+ *   [daemon]                 state, socket, user, log-level, interval, ...
+ *   [store]                  type = git|directory, path, ref, poll
+ *   [provider "NAME"]        type = powerdns|rfc2136|..., then its own keys
+ *   [zone "example.com"]     file, providers, mode, ignore (repeatable), ...
+ *
+ * Section names follow git-config: a kind, a space, and a quoted name.
+ * Unknown sections and keys are errors reported as "file:line: message".
+ * Relative paths are taken relative to the directory of the config file.
+ */
+#ifndef MULTIDNS_CONFIG_H
+#define MULTIDNS_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "diff.h"
+#include "log.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/multidns/multidns.conf"
+#define CONFIG_DEFAULT_STATE	"/var/lib/multidns/state.db"
+#define CONFIG_DEFAULT_SOCKET	"/run/multidns/control.sock"
+
+enum store_kind {
+	STORE_KIND_GIT,
+	STORE_KIND_DIR,
+};
+
+enum zone_mode {
+	ZONE_MODE_ENFORCE,	/* repair drift */
+	ZONE_MODE_ALERT,	/* only record and report it */
+};
+
+/* A provider-specific option, kept as given and checked against its type. */
+struct config_kv {
+	char		*key;
+	char		*value;
+	unsigned	 line;
+};
+
+struct provider_conf {
+	char		*name;
+	char		*type;		/* "powerdns", "rfc2136", ... */
+	struct config_kv *opts;		/* the type's own keys, in file order */
+	size_t		 nopts;
+	unsigned	 timeout;	/* seconds, per API request */
+	unsigned	 max_concurrency;
+	unsigned	 line;
+};
+
+struct zone_conf {
+	char		*name;		/* absolute, lower-case, trailing dot */
+	char		*file;		/* relative to the store root */
+	char		**providers;	/* names of provider sections */
+	size_t		 nproviders;
+	enum zone_mode	 mode;
+	struct ignore	*ignores;
+	size_t		 nignores;
+	unsigned	 max_update_pct;	/* safety gate, default 30 */
+	unsigned	 max_delete_pct;	/* safety gate, default 30 */
+	unsigned	 safety_min_rrsets;	/* gate applies from this size, default 10 */
+	unsigned	 line;
+};
+
+struct config {
+	char		*path;		/* the file this was read from */
+
+	/* [daemon] */
+	char		*state_path;
+	char		*socket_path;
+	char		*user;		/* daemon's user for the control socket, NULL = root only */
+	enum log_level	 log_level;
+	unsigned	 interval;	/* seconds between reconcile cycles */
+	unsigned	 jitter_pct;	/* +- share of interval */
+
+	/* [store] */
+	enum store_kind	 store_kind;
+	char		*store_path;
+	char		*store_ref;	/* git only, default "HEAD" */
+	unsigned	 store_poll;	/* seconds between store polls */
+
+	struct provider_conf *providers;
+	size_t		 nproviders;
+	struct zone_conf *zones;
+	size_t		 nzones;
+};
+
+/* Parse and validate; NULL with "file:line: message" in err. */
+struct config	*config_load(const char *path, char *err, size_t errlen);
+void		 config_free(struct config *);
+/* The normalised config: every key with its effective value, sorted. */
+void		 config_print(const struct config *, FILE *);
+
+const struct provider_conf *config_find_provider(const struct config *,
+		    const char *name);
+const struct zone_conf *config_find_zone(const struct config *,
+		    const char *name);
+/* A provider-specific option's value, or NULL. */
+const char	*provider_conf_get(const struct provider_conf *, const char *key);
+const char	*zone_mode_name(enum zone_mode);
+const char	*store_kind_name(enum store_kind);
+
+#endif

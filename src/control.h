@@ -1,0 +1,3 @@
+#ifndef MULTIDNS_CONTROL_H
+#define MULTIDNS_CONTROL_H
+#endif

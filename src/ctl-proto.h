@@ -1,0 +1,3 @@
+#ifndef MULTIDNS_CTL_PROTO_H
+#define MULTIDNS_CTL_PROTO_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef CTL_output_H
+#define CTL_output_H
+#endif

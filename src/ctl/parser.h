@@ -1,0 +1,3 @@
+#ifndef CTL_parser_H
+#define CTL_parser_H
+#endif
