@@ -46,7 +46,11 @@ struct store;
 struct store	*store_open(enum store_kind, const char *path, const char *ref,
 		    char *err, size_t errlen);
 void		 store_close(struct store *);
-/* Add a zone to keep loaded (before the first refresh). */
+/*
+ * Add a zone to keep loaded; the origin is made absolute and lower-case.
+ * NULL (logged) for an empty origin or one already added.  A zone added
+ * after a refresh is loaded by the next one, even at the same version.
+ */
 struct store_zone *store_add_zone(struct store *, const char *origin,
 		    const char *file);
 size_t		 store_nzones(const struct store *);
@@ -57,14 +61,20 @@ struct store_zone *store_find_zone(struct store *, const char *origin);
  * Look at the store's current version; when it differs from the one last
  * seen, load every zone at it.  Returns -1 when the store itself cannot be
  * read (err filled, nothing changed), else the number of zones whose loaded
- * version changed (0 when nothing moved).  Zones that fail keep their last
- * good version and have `failed` set.
+ * zone changed (0 when nothing moved).  Zones that fail keep their last
+ * good version and have `failed` set; a zone that loads clears it.  A zone
+ * whose content (zone->hash and every RRset hash) is the same at the new
+ * version keeps its struct zone, takes the new version, and is not counted.
  */
 int		 store_refresh(struct store *, char *err, size_t errlen);
-/* The version seen by the last refresh (even if some zone failed at it). */
+/*
+ * The version seen by the last refresh (even if some zone failed at it);
+ * NULL before the first successful refresh.
+ */
 const struct store_version *store_current(const struct store *);
 
 void		 store_version_clear(struct store_version *);
+/* dst must be zeroed or hold a version: its old strings are freed. */
 void		 store_version_copy(struct store_version *dst,
 		    const struct store_version *src);
 
