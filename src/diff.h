@@ -47,20 +47,30 @@ struct diff_opts {
 
 /*
  * The changes that turn `actual` into `desired`.  The changeset points into
- * both zones (and opts->apex_ns), which must outlive it.  Returns 0 or -1
- * (the zones have different origins).
+ * both zones (and opts->apex_ns), which must outlive it.  opts may be NULL
+ * (apex NS unmanaged, nothing ignored).  The ignore patterns apply to
+ * opts->apex_ns as well.  Returns 0, or -1 with an empty changeset when the
+ * zones have different origins or opts->apex_ns is not an NS RRset at the
+ * origin.  The changeset is always initialised; changeset_free() it.
  */
 int	diff_zones(const struct zone *desired, const struct zone *actual,
 	    const struct diff_opts *, struct changeset *);
 void	changeset_free(struct changeset *);	/* frees contents only */
 const char *change_op_name(enum change_op);
 
-/* 1 when the RRset matches one of the patterns. */
+/*
+ * 1 when the RRset matches one of the patterns: fnmatch(3) without flags
+ * over the absolute lower-case owner, so '*' spans labels ("*.dyn.example.
+ * com." matches a.b.dyn.example.com., not dyn.example.com. itself).
+ */
 int	ignore_match(const struct ignore *, size_t, const char *owner,
 	    uint16_t type);
 /*
  * Parse "GLOB [TYPE]" with GLOB relative to origin (or absolute, with a
- * trailing dot); "@" is the apex.  0 or -1 with a message in err.
+ * trailing dot); "@" is the apex.  The glob is lower-cased and must lie in
+ * the zone.  TYPE is a mnemonic or TYPEnnn (not a meta type such as ANY);
+ * without it every type matches.  0, or -1 with a message in err
+ * ("ignore: unknown type 'FOO'") and *ig zeroed.  ignore_clear() frees.
  */
 int	ignore_parse(const char *spec, const char *origin, struct ignore *,
 	    char *err, size_t errlen);
