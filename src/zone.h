@@ -20,6 +20,37 @@
 
 #define ZONE_TTL_MAX		2147483647U	/* RFC 2181 section 8 */
 #define ZONE_INCLUDE_DEPTH	16		/* $INCLUDE nesting limit */
+#define ZONE_LINE_MAX		65536		/* characters in one line */
+#define ZONE_RECORD_MAX		262144		/* characters in one record */
+#define ZONE_RR_MAX		5000000		/* records in one zone */
+#define ZONE_FILE_MAX		(256U << 20)	/* bytes in one file */
+
+/*
+ * Master file rules (zone_load):
+ * - $ORIGIN and the origin of $INCLUDE must be absolute names.  $INCLUDE
+ *   paths are relative to the store root; absolute paths and paths whose
+ *   ".." leaves the root are refused ("include escapes the store").  An
+ *   included file starts with the includer's current origin and $TTL and
+ *   without a previous owner; both are restored when it ends.  Nesting
+ *   deeper than ZONE_INCLUDE_DEPTH and loops are errors.
+ * - A record without a TTL takes the $TTL in force, else the TTL of the
+ *   previous record, else it is an error.  TTLs above ZONE_TTL_MAX are
+ *   errors.  Class IN only (it may be omitted).
+ * - All records of one RRset must have the same TTL; otherwise the first
+ *   record (in file order) whose TTL differs from the first record's is an
+ *   error: "TTL 300 differs from 600 in the same RRset (line N)".  RRSIG
+ *   RRsets are exempt and take the lowest TTL.  Identical records are
+ *   collapsed silently.
+ * - zone_load requires exactly one SOA, at the apex.  zone_finish (the
+ *   builder) does not require an SOA, but refuses a second one or one that
+ *   is not at the apex.  Otherwise both validate the same way; when there
+ *   are several errors the one found first in file order is reported.
+ *
+ * Hashes are 64-bit FNV-1a: an RRset's over its owner text, a NUL, the
+ * type (2 octets, network order), the TTL (4 octets) and, per rdata in
+ * order, its length (2 octets) and canonical wire form; a zone's over its
+ * origin text, a NUL, and each RRset's hash (8 octets, network order).
+ */
 
 struct rdata {
 	uint8_t		*wire;		/* canonical wire form */
@@ -36,11 +67,15 @@ struct rrset {
 	uint64_t	 hash;		/* over owner, type, ttl and rdata */
 };
 
+struct zone_build;
+
 struct zone {
 	char		*origin;	/* absolute, lower-case, trailing dot */
 	size_t		 nrrsets;
 	struct rrset	*rrsets;	/* sorted by (owner, type) */
 	uint64_t	 hash;		/* over every RRset */
+	struct zone_build *build;	/* private to zone.c: records added, not
+					   yet finished; NULL once finished */
 };
 
 /* Where and why a load failed: printed as "file:line: message". */
@@ -63,7 +98,11 @@ struct zone_source {
 	void	*arg;
 };
 
-/* A source over a directory of the file system. */
+/*
+ * A source over a directory of the file system; root must outlive the
+ * source.  Files (after symbolic links) must be regular files below root,
+ * at most ZONE_FILE_MAX bytes.
+ */
 void	zone_source_dir(struct zone_source *, const char *root);
 
 /*
@@ -78,7 +117,14 @@ struct zone	*zone_load_file(const char *origin, const char *path,
 		    struct zone_error *err);
 void		 zone_free(struct zone *);
 
-/* Builder, for zones read from providers and for tests. */
+/*
+ * Builder, for zones read from providers and for tests.  zone_new returns
+ * NULL when origin is not a valid domain name (a missing trailing dot is
+ * added).  Owners given to zone_add_rr_text are absolute or relative to
+ * the origin ("@" is the apex); so are names in the rdata.  zone_finish
+ * is called once; records cannot be added after it.  Errors from the
+ * builder have no file and line and name the record: "owner TYPE: msg".
+ */
 struct zone	*zone_new(const char *origin);
 /* Add one record given in presentation form; 0 or -1 with err->msg. */
 int		 zone_add_rr_text(struct zone *, const char *owner, uint16_t type,
