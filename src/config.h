@@ -22,6 +22,7 @@
 #define CONFIG_DEFAULT_PATH	"/etc/multidns/multidns.conf"
 #define CONFIG_DEFAULT_STATE	"/var/lib/multidns/state.db"
 #define CONFIG_DEFAULT_SOCKET	"/run/multidns/control.sock"
+#define CONFIG_SIZE_MAX		(1024 * 1024)	/* bigger files are refused */
 
 enum store_kind {
 	STORE_KIND_GIT,
@@ -43,7 +44,10 @@ struct config_kv {
 struct provider_conf {
 	char		*name;
 	char		*type;		/* "powerdns", "rfc2136", ... */
-	struct config_kv *opts;		/* the type's own keys, in file order */
+	struct config_kv *opts;		/* the type's own keys, in file order,
+					   then defaults (line 0); values
+					   normalised: paths absolute,
+					   booleans "yes"/"no" */
 	size_t		 nopts;
 	unsigned	 timeout;	/* seconds, per API request */
 	unsigned	 max_concurrency;
@@ -62,6 +66,7 @@ struct zone_conf {
 	unsigned	 max_delete_pct;	/* safety gate, default 30 */
 	unsigned	 safety_min_rrsets;	/* gate applies from this size, default 10 */
 	unsigned	 line;
+	unsigned	 providers_line;	/* of the providers key */
 };
 
 struct config {
@@ -101,5 +106,18 @@ const struct zone_conf *config_find_zone(const struct config *,
 const char	*provider_conf_get(const struct provider_conf *, const char *key);
 const char	*zone_mode_name(enum zone_mode);
 const char	*store_kind_name(enum store_kind);
+
+/*
+ * multidnsd -n: open the store, load every zone once and print one
+ * "file:line: message" line to errfp per zone that fails.  0 or -1.
+ */
+int		 config_check_zones(const struct config *, FILE *errfp);
+/*
+ * Load `path`, check it and its zones; with print, write the normalised
+ * config to out first.  On success "configuration OK: N zones, M
+ * providers" goes to out; every error goes to errfp.  0 or -1.
+ */
+int		 config_check_file(const char *path, int print, FILE *out,
+		    FILE *errfp);
 
 #endif

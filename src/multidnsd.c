@@ -1,2 +1,87 @@
-/* multidnsd.c: main() only; placeholder until written */
-int main(void) { return 0; }
+/* multidnsd.c: main() only. */
+#include "autoconf.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: multidnsd [-dfhnp] [-c file] [--version]\n"
+	    "  -c, --config FILE  configuration file (default %s)\n"
+	    "  -d, --debug        log debug messages\n"
+	    "  -f, --foreground   stay in the foreground\n"
+	    "  -n, --check        check the configuration and every zone, "
+	    "then exit\n"
+	    "  -p, --print        with -n, print the normalised "
+	    "configuration\n"
+	    "  -h, --help         this help\n"
+	    "      --version      print the version and exit\n",
+	    CONFIG_DEFAULT_PATH);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "print", no_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*path = CONFIG_DEFAULT_PATH;
+	int		 ch, check = 0, print = 0, debug = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:dfhnp", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'n':
+			check = 1;
+			break;
+		case 'p':
+			print = 1;
+			break;
+		case 'V':
+			printf("multidnsd %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			usage(stderr);
+			return (1);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return (1);
+	}
+	if (print && !check) {
+		fprintf(stderr, "multidnsd: -p needs -n\n");
+		return (1);
+	}
+	log_init(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "multidnsd");
+
+	if (check)
+		return (config_check_file(path, print, stdout, stderr) == 0 ?
+		    0 : 1);
+
+	fprintf(stderr, "multidnsd: daemon mode is not implemented yet\n");
+	return (1);
+}

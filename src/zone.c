@@ -1672,7 +1672,9 @@ source_dir_read(void *arg, const char *path, char **bufp, size_t *lenp,
 		return (-1);
 	}
 	if (realpath(root, rroot) == NULL || realpath(full, rfull) == NULL) {
-		zone_error_set(err, path, 0, "%s", strerror(errno));
+		/* Same words as the git and directory stores' sources. */
+		zone_error_set(err, path, 0, "%s", errno == ENOENT ?
+		    "no such file in the store" : strerror(errno));
 		return (-1);
 	}
 	rl = strlen(rroot);

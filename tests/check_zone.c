@@ -513,7 +513,7 @@ START_TEST(test_misc)
 	ck_assert_ptr_null(zone_load_file("example.com.",
 	    TESTDATA "/zones/nonexistent.zone", &err));
 	ck_assert_str_eq(zone_error_str(&err, out, sizeof out),
-	    "nonexistent.zone: No such file or directory");
+	    "nonexistent.zone: no such file in the store");
 }
 END_TEST
 
