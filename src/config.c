@@ -1587,8 +1587,9 @@ config_print(const struct config *conf, FILE *fp)
 }
 
 static int
-config_check_store(const struct config *conf, FILE *errfp)
+config_check_store(const struct config *conf, FILE *listfp, FILE *errfp)
 {
+	const struct store_version *v;
 	struct store		*store;
 	struct store_zone	*sz;
 	char			 err[1024], buf[1200];
@@ -1620,6 +1621,15 @@ config_check_store(const struct config *conf, FILE *errfp)
 			fprintf(errfp, "%s: zone %s was not loaded\n", sz->file,
 			    sz->origin);
 			rv = -1;
+		} else if (listfp != NULL) {
+			v = &sz->version;
+			fprintf(listfp, "zone %s: %zu RRsets, %zu records from "
+			    "%s, version %.12s%s%s%s%s\n", sz->origin,
+			    sz->zone->nrrsets, zone_count_rrs(sz->zone),
+			    sz->file, v->id, v->author != NULL ? " by " : "",
+			    v->author != NULL ? v->author : "",
+			    v->summary != NULL ? ": " : "",
+			    v->summary != NULL ? v->summary : "");
 		}
 	}
 	store_close(store);
@@ -1627,7 +1637,7 @@ config_check_store(const struct config *conf, FILE *errfp)
 }
 
 int
-config_check_zones(const struct config *conf, FILE *errfp)
+config_check_zones(const struct config *conf, FILE *listfp, FILE *errfp)
 {
 	int			 rv;
 	enum log_level		 saved = log_get_level();
@@ -1638,14 +1648,15 @@ config_check_zones(const struct config *conf, FILE *errfp)
 	 */
 	if (saved < LOG_LEVEL_DEBUG)
 		log_set_level(LOG_LEVEL_ERROR);
-	rv = config_check_store(conf, errfp);
+	rv = config_check_store(conf, listfp, errfp);
 	log_set_level(saved);
 	return (rv);
 }
 
 int
-config_check_file(const char *path, int print, FILE *out, FILE *errfp)
+config_check_file(const char *path, int flags, FILE *out, FILE *errfp)
 {
+	int		 print = (flags & CONFIG_CHECK_PRINT) != 0;
 	struct config	*conf;
 	char		 err[1024];
 	int		 rv;
@@ -1656,7 +1667,8 @@ config_check_file(const char *path, int print, FILE *out, FILE *errfp)
 	}
 	if (print)
 		config_print(conf, out);
-	rv = config_check_zones(conf, errfp);
+	rv = config_check_zones(conf,
+	    (flags & CONFIG_CHECK_LIST) ? out : NULL, errfp);
 	if (rv == 0) {
 		if (print)
 			fprintf(out, "\n");

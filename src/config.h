@@ -109,15 +109,21 @@ const char	*store_kind_name(enum store_kind);
 
 /*
  * multidnsd -n: open the store, load every zone once and print one
- * "file:line: message" line to errfp per zone that fails.  0 or -1.
+ * "file:line: message" line to errfp per zone that fails; with listfp,
+ * one line per zone loaded (size and store version) goes there.  0 or -1.
  */
-int		 config_check_zones(const struct config *, FILE *errfp);
+int		 config_check_zones(const struct config *, FILE *listfp,
+		    FILE *errfp);
+
+#define CONFIG_CHECK_PRINT	0x1	/* print the normalised config */
+#define CONFIG_CHECK_LIST	0x2	/* list every zone loaded */
 /*
- * Load `path`, check it and its zones; with print, write the normalised
- * config to out first.  On success "configuration OK: N zones, M
- * providers" goes to out; every error goes to errfp.  0 or -1.
+ * Load `path`, check it and its zones; with CONFIG_CHECK_PRINT, write the
+ * normalised config to out first, with CONFIG_CHECK_LIST one line per
+ * zone.  On success "configuration OK: N zones, M providers" goes to out;
+ * every error goes to errfp.  0 or -1.
  */
-int		 config_check_file(const char *path, int print, FILE *out,
+int		 config_check_file(const char *path, int flags, FILE *out,
 		    FILE *errfp);
 
 #endif

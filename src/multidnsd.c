@@ -11,7 +11,7 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: multidnsd [-dfhnp] [-c file] [--version]\n"
+	fprintf(fp, "usage: multidnsd [-dfhnpv] [-c file] [--version]\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -d, --debug        log debug messages\n"
 	    "  -f, --foreground   stay in the foreground\n"
@@ -19,6 +19,7 @@ usage(FILE *fp)
 	    "then exit\n"
 	    "  -p, --print        with -n, print the normalised "
 	    "configuration\n"
+	    "  -v, --verbose      with -n, list every zone loaded\n"
 	    "  -h, --help         this help\n"
 	    "      --version      print the version and exit\n",
 	    CONFIG_DEFAULT_PATH);
@@ -34,13 +35,14 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "print", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*path = CONFIG_DEFAULT_PATH;
-	int		 ch, check = 0, print = 0, debug = 0;
+	int		 ch, check = 0, print = 0, debug = 0, verbose = 0;
 
-	while ((ch = getopt_long(argc, argv, "c:dfhnp", longopts,
+	while ((ch = getopt_long(argc, argv, "c:dfhnpv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -59,6 +61,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			print = 1;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 'V':
 			printf("multidnsd %s\n", PACKAGE_VERSION);
@@ -79,7 +84,9 @@ main(int argc, char **argv)
 	log_init(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "multidnsd");
 
 	if (check)
-		return (config_check_file(path, print, stdout, stderr) == 0 ?
+		return (config_check_file(path,
+		    (print ? CONFIG_CHECK_PRINT : 0) |
+		    (verbose ? CONFIG_CHECK_LIST : 0), stdout, stderr) == 0 ?
 		    0 : 1);
 
 	fprintf(stderr, "multidnsd: daemon mode is not implemented yet\n");

@@ -54,5 +54,14 @@ elif [ "$(cat "$tmp/stdout")" != "configuration OK: 2 zones, 3 providers" ] ||
 	cat "$tmp/stdout" "$tmp/stderr" >&2
 fi
 
+# -v lists every zone loaded, with its size and the store version.
+run "$MULTIDNSD" -n -v -c "$top_srcdir/etc/multidns.conf"
+if [ "$rc" -ne 0 ] ||
+    ! grep -Eq '^zone example\.com\.: [0-9]+ RRsets, [0-9]+ records from example\.com\.zone, version [0-9a-f]{12}$' "$tmp/stdout" ||
+    ! grep -Eq '^zone example\.net\.: [0-9]+ RRsets, [0-9]+ records from example\.net\.zone, version [0-9a-f]{12}$' "$tmp/stdout"; then
+	fail "etc/multidns.conf: -n -v did not list both zones"
+	cat "$tmp/stdout" "$tmp/stderr" >&2
+fi
+
 echo "$0: $cases broken zones"
 lib_done
