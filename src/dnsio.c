@@ -1,0 +1,1 @@
+/* dnsio.c placeholder */
