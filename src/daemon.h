@@ -62,18 +62,29 @@ struct daemon_pair {
 	size_t			 pending;	/* changes the last plan held */
 	char			 applied_version[STORE_VERSION_MAX];
 	char			 last_error[DAEMON_ERR_MAX];
+	int64_t			 drift_pass;	/* time of the last drift pass */
 	struct reconcile	*rc;		/* reconcile.c's, while busy */
 };
 
 struct daemon_zone {
+	struct daemon		*daemon;
 	char			*name;		/* absolute, lower-case */
 	struct zone_conf	*conf;		/* points into daemon->conf */
 	struct store_zone	*sz;		/* the store's; desired zone */
 	struct daemon_pair	*pairs;
 	size_t			 npairs;
 	struct event		*timer;		/* next periodic reconcile */
+	/* Carried across reloads. */
 	int			 dirty;		/* new version, not yet synced */
+	int			 seen_loaded;	/* seen_hash is set */
+	uint64_t		 seen_hash;	/* content last reconciled for */
+	char			 seen_version[STORE_VERSION_MAX];
+					/* last good version recorded */
+	char			 seen_failed[STORE_VERSION_MAX];
+					/* last failed version recorded */
 };
+
+struct daemon_job;
 
 struct daemon {
 	struct event_base	*base;
@@ -97,7 +108,30 @@ struct daemon {
 	unsigned		 reloads;
 	char			 store_error[DAEMON_ERR_MAX];
 	int			 stopping;
+	int			 debug;		/* -d: log level stays debug */
+	struct daemon_job	*jobs;		/* plan/sync answers pending */
+	char			 status_line[256];	/* last STATUS= sent */
 };
+
+/*
+ * Start: load the config (errors in err), open the state database, the
+ * store, the providers and the control socket, and arm the signals and
+ * timers.  The daemon never forks.  NULL with a message in err.
+ */
+struct daemon	*daemon_new(const char *config_path, int debug, char *err,
+		    size_t errlen);
+/* Run the event loop until SIGTERM/SIGINT; 0 or -1. */
+int		 daemon_run(struct daemon *);
+/* Cancel what is in flight, close everything and free; takes NULL. */
+void		 daemon_free(struct daemon *);
+/* Leave the event loop (as SIGTERM does). */
+void		 daemon_stop(struct daemon *);
+/*
+ * Re-read the config and the store (SIGHUP and `dnsctl reload`): parse,
+ * validate fully, match old and new objects by name carrying their state,
+ * swap, free the old ones.  -1 with the reason in err changes nothing.
+ */
+int		 daemon_reload(struct daemon *, char *err, size_t errlen);
 
 const char	*pair_state_name(enum pair_state);
 struct daemon_zone *daemon_find_zone(struct daemon *, const char *name);

@@ -15,6 +15,8 @@
 
 #define RECONCILE_DRYRUN	0x01	/* plan only: never apply */
 #define RECONCILE_FORCE		0x02	/* let one gated changeset through */
+#define RECONCILE_MANUAL	0x04	/* asked for by an operator (dnsctl
+					   sync): applies in mode = alert too */
 
 /*
  * Called once when every pair of the zone has finished.  `report` is a JSON
@@ -31,7 +33,15 @@ typedef void (*reconcile_done_cb)(struct daemon *, struct daemon_zone *,
  */
 int	reconcile_zone(struct daemon *, struct daemon_zone *, unsigned flags,
 	    reconcile_done_cb, void *arg, char *err, size_t errlen);
-/* Abandon the reconciles running for a zone; callbacks are not called. */
+/*
+ * Abandon every reconcile in flight (for reload and shutdown).  Provider
+ * operations are cancelled provider-wide, so this stops all of them, not
+ * one zone's: the zone argument is accepted for clarity and ignored.  Each
+ * abandoned reconcile's callback runs once, now, with a report that says
+ * "cancelled": true, so that a waiting `dnsctl sync` gets an answer.
+ */
 void	reconcile_cancel(struct daemon *, struct daemon_zone *);
+/* 1 while any reconcile of the zone is running. */
+int	reconcile_busy(const struct daemon_zone *);
 
 #endif

@@ -443,6 +443,7 @@ zone_new(const char *origin)
 	ldns_dname2canonical(rdf);
 
 	z = xcalloc(1, sizeof *z);
+	z->refs = 1;
 	b = xcalloc(1, sizeof *b);
 	b->origin = rdf;
 	b->okeylen = name_key(ldns_rdf_data(rdf), ldns_rdf_size(rdf), b->okey);
@@ -482,12 +483,19 @@ build_free(struct zone_build *b)
 	free(b);
 }
 
+struct zone *
+zone_ref(struct zone *z)
+{
+	z->refs++;
+	return (z);
+}
+
 void
 zone_free(struct zone *z)
 {
 	size_t	i;
 
-	if (z == NULL)
+	if (z == NULL || --z->refs > 0)
 		return;
 	for (i = 0; i < z->nrrsets; i++)
 		rrset_clear(&z->rrsets[i]);

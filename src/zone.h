@@ -76,6 +76,7 @@ struct zone {
 	uint64_t	 hash;		/* over every RRset */
 	struct zone_build *build;	/* private to zone.c: records added, not
 					   yet finished; NULL once finished */
+	unsigned	 refs;		/* zone_ref() / zone_free() */
 };
 
 /* Where and why a load failed: printed as "file:line: message". */
@@ -115,6 +116,8 @@ struct zone	*zone_load(const struct zone_source *, const char *origin,
 /* Same, from a file path on disk (its directory is the root). */
 struct zone	*zone_load_file(const char *origin, const char *path,
 		    struct zone_error *err);
+/* A zone is reference-counted: zone_free() drops one reference. */
+struct zone	*zone_ref(struct zone *);
 void		 zone_free(struct zone *);
 
 /*
