@@ -584,6 +584,17 @@ config_provider_value(struct config_parse *cp, struct config_kv *kv,
 			    "got an empty value", kv->key);
 			return (-1);
 		}
+		/* A systemd credential (LoadCredential=) is not a path. */
+		if (strncmp(kv->value, "credential:", 11) == 0) {
+			if (kv->value[11] == '\0' ||
+			    strchr(kv->value + 11, '/') != NULL) {
+				config_error(cp, kv->line, "%s: expected "
+				    "credential:NAME with a NAME and no '/'",
+				    kv->key);
+				return (-1);
+			}
+			break;
+		}
 		tmp = config_path_resolve(cp->dir, kv->value);
 		free(kv->value);
 		kv->value = tmp;

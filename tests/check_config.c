@@ -221,6 +221,12 @@ static const struct {
 	  "invalid host name 'ns..y': empty label" },
 	{ STORE PROV "nameservers = ,\n", "t.conf:7: nameservers: expected one "
 	  "or more host names" },
+	{ STORE PROV "tsig-key-name = k\ntsig-secret-file = credential:\n" ZONE,
+	  "t.conf:8: tsig-secret-file: expected credential:NAME with a NAME "
+	  "and no '/'" },
+	{ STORE PROV "tsig-key-name = k\ntsig-secret-file = credential:a/b\n"
+	  ZONE, "t.conf:8: tsig-secret-file: expected credential:NAME with a "
+	  "NAME and no '/'" },
 	{ STORE PROV "axfr-server = x:\n", "t.conf:7: axfr-server: expected "
 	  "HOST or HOST:PORT, got 'x:'" },
 	{ STORE "[provider \"p\"]\ntype = cloudflare\napi-token-file =\n" ZONE,
@@ -361,7 +367,7 @@ START_TEST(test_every_key)
 	    "[provider \"r53\"]\n"
 	    "type = route53\n"
 	    "access-key-id = AKIAEXAMPLE\n"
-	    "secret-access-key-file = /etc/multidns/aws.secret\n"
+	    "secret-access-key-file = credential:aws.secret\n"
 	    "credentials-file = aws/credentials\n"
 	    "profile = dns\n"
 	    "hosted-zone-id = Z123\n"
@@ -408,10 +414,11 @@ START_TEST(test_every_key)
 	ck_assert_str_eq(pc->name, "r53");
 	ck_assert_str_eq(pc->type, "route53");
 	ck_assert_str_eq(provider_conf_get(pc, "access-key-id"), "AKIAEXAMPLE");
-	ck_assert_str_eq(provider_conf_get(pc, "secret-access-key-file"),
-	    "/etc/multidns/aws.secret");
 	snprintf(want, sizeof(want), "%s/aws/credentials", tmpdir);
 	ck_assert_str_eq(provider_conf_get(pc, "credentials-file"), want);
+	/* A systemd credential is kept as written, not made a path. */
+	ck_assert_str_eq(provider_conf_get(pc, "secret-access-key-file"),
+	    "credential:aws.secret");
 	ck_assert_str_eq(provider_conf_get(pc, "profile"), "dns");
 	ck_assert_str_eq(provider_conf_get(pc, "hosted-zone-id"), "Z123");
 	ck_assert_str_eq(provider_conf_get(pc, "api-url"),
