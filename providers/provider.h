@@ -34,7 +34,9 @@ struct provider;
 
 /* Capability flags. */
 #define PROVIDER_CAP_APEX_NS	0x01	/* can edit the zone's apex NS RRset */
-#define PROVIDER_CAP_ATOMIC	0x02	/* a batch applies all or nothing */
+#define PROVIDER_CAP_ATOMIC	0x02	/* each batch (API call or UPDATE message)
+					   applies all or nothing; a changeset
+					   larger than one batch is not atomic */
 #define PROVIDER_CAP_CREATE	0x04	/* can create a missing zone */
 #define PROVIDER_CAP_AXFR	0x08	/* the zone can be read by AXFR */
 
