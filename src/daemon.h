@@ -63,6 +63,7 @@ struct daemon_pair {
 	char			 applied_version[STORE_VERSION_MAX];
 	char			 last_error[DAEMON_ERR_MAX];
 	int64_t			 drift_pass;	/* time of the last drift pass */
+	uint64_t		 refused_hash;	/* changeset last refused */
 	struct reconcile	*rc;		/* reconcile.c's, while busy */
 };
 

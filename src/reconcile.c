@@ -427,6 +427,23 @@ pair_apply_cb(struct provider *p, const struct apply_result *res, void *arg)
 	pair_finish(pr, PAIR_STATE_IN_SYNC);
 }
 
+/* Identifies a changeset, so that one refused again is audited once. */
+static uint64_t
+changeset_hash(const struct changeset *cs)
+{
+	uint64_t	h = 14695981039346656037ULL;
+	size_t		i;
+
+	for (i = 0; i < cs->nchanges; i++) {
+		const struct change *c = &cs->changes[i];
+
+		h = (h ^ (uint64_t)c->op) * 1099511628211ULL;
+		h = (h ^ (c->old != NULL ? c->old->hash : 0)) * 1099511628211ULL;
+		h = (h ^ (c->new != NULL ? c->new->hash : 0)) * 1099511628211ULL;
+	}
+	return (h);
+}
+
 /* The safety gate: 1 when the changeset may go through. */
 static int
 pair_gate(struct pair_run *pr, char *why, size_t whylen)
@@ -525,9 +542,13 @@ pair_fetch_cb(struct provider *p, int status, const char *error,
 		snprintf(pr->error, sizeof(pr->error), "safety gate: %.480s", why);
 		snprintf(pr->pair->last_error, sizeof(pr->pair->last_error),
 		    "%s", pr->error);
-		log_warnx("reconcile", "zone %s provider %s: refused: %s",
-		    run->z->name, p->name, why);
-		pair_record_changes(pr, NULL, DB_CHANGE_REFUSED);
+		/* Audit and log a refusal once, not on every cycle. */
+		if (pr->pair->refused_hash != changeset_hash(&pr->cs)) {
+			pr->pair->refused_hash = changeset_hash(&pr->cs);
+			log_warnx("reconcile", "zone %s provider %s: refused: "
+			    "%s", run->z->name, p->name, why);
+			pair_record_changes(pr, NULL, DB_CHANGE_REFUSED);
+		}
 		pair_finish(pr, PAIR_STATE_REFUSED);
 		return;
 	}

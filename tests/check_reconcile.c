@@ -507,6 +507,11 @@ START_TEST(test_safety_gate)
 	    2 * (NBASE - 5));
 	ck_assert_ptr_nonnull(strstr(w.pairs[0].last_error,
 	    "would delete 10 of 15 RRsets"));
+	/* Refused again on the next cycle: audited once, not twice. */
+	run(&w, 0);
+	ck_assert_str_eq(report_status(&w, 0), "refused");
+	ck_assert_uint_eq(count_history(&w, DB_CHANGE_REFUSED),
+	    2 * (NBASE - 5));
 
 	run(&w, RECONCILE_FORCE);
 	ck_assert_str_eq(report_status(&w, 0), "applied");
