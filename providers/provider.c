@@ -18,6 +18,9 @@
 static const struct provider_ops *const provider_backends[] = {
 	&powerdns_ops,
 	&rfc2136_ops,
+	&cloudflare_ops,
+	&route53_ops,
+	&gcloud_ops,
 };
 
 const struct provider_ops *

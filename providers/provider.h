@@ -137,5 +137,8 @@ char		*provider_read_secret(const char *path, char *err,
 /* The backends. */
 extern const struct provider_ops powerdns_ops;
 extern const struct provider_ops rfc2136_ops;
+extern const struct provider_ops cloudflare_ops;
+extern const struct provider_ops route53_ops;
+extern const struct provider_ops gcloud_ops;
 
 #endif
