@@ -78,7 +78,7 @@ struct daemon_zone {
 	/* Carried across reloads. */
 	int			 dirty;		/* new version, not yet synced */
 	int			 seen_loaded;	/* seen_hash is set */
-	uint64_t		 seen_hash;	/* content last reconciled for */
+	uint64_t		 seen_hash;	/* content last seen */
 	char			 seen_version[STORE_VERSION_MAX];
 					/* last good version recorded */
 	char			 seen_failed[STORE_VERSION_MAX];

@@ -1,11 +1,19 @@
-/* multidnsd.c: main() only. */
+/*
+ * multidnsd.c: main() only.
+ *
+ * The daemon never forks: it stays in the foreground and logs to stderr,
+ * which is what systemd (Type=notify) and journald want.  -f is accepted
+ * for compatibility and changes nothing.
+ */
 #include "autoconf.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 
 static void
@@ -14,7 +22,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: multidnsd [-dfhnpv] [-c file] [--version]\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -d, --debug        log debug messages\n"
-	    "  -f, --foreground   stay in the foreground\n"
+	    "  -f, --foreground   stay in the foreground (always so: "
+	    "it never forks)\n"
 	    "  -n, --check        check the configuration and every zone, "
 	    "then exit\n"
 	    "  -p, --print        with -n, print the normalised "
@@ -39,8 +48,10 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct daemon	*d;
 	const char	*path = CONFIG_DEFAULT_PATH;
-	int		 ch, check = 0, print = 0, debug = 0, verbose = 0;
+	char		 err[1024];
+	int		 ch, check = 0, print = 0, debug = 0, verbose = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:dfhnpv", longopts,
 	    NULL)) != -1) {
@@ -89,6 +100,14 @@ main(int argc, char **argv)
 		    (verbose ? CONFIG_CHECK_LIST : 0), stdout, stderr) == 0 ?
 		    0 : 1);
 
-	fprintf(stderr, "multidnsd: daemon mode is not implemented yet\n");
-	return (1);
+	/* A client that goes away must not kill us while we write to it. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((d = daemon_new(path, debug, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "multidnsd: %s\n", err);
+		return (1);
+	}
+	rc = daemon_run(d);
+	daemon_free(d);
+	log_info("daemon", "stopped");
+	return (rc == 0 ? 0 : 1);
 }
