@@ -34,8 +34,10 @@
 
 #include <ini.h>
 
+#include "alert.h"
 #include "config.h"
 #include "diff.h"
+#include "dnsio.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -53,6 +55,16 @@
 #define DEFAULT_CONCURRENCY	4
 #define DEFAULT_MAX_PCT		30
 #define DEFAULT_MIN_RRSETS	10
+#define DEFAULT_PROBE_INTERVAL	30
+#define DEFAULT_PROBE_TIMEOUT	1000
+#define DEFAULT_PROBE_SAMPLE	20
+#define DEFAULT_DOWN_AFTER	3
+#define DEFAULT_UP_AFTER	2
+#define DEFAULT_SLOW_MS		500
+#define DEFAULT_FLAP_WINDOW	600
+#define DEFAULT_FLAP_THRESHOLD	4
+#define DEFAULT_WEBHOOK_MAX_AGE	86400
+#define DEFAULT_WEBHOOK_TIMEOUT	10
 
 enum config_section {
 	SECTION_NONE,
@@ -60,6 +72,7 @@ enum config_section {
 	SECTION_STORE,
 	SECTION_PROVIDER,
 	SECTION_ZONE,
+	SECTION_WEBHOOK,
 };
 
 /* How a provider key's value is checked and normalised. */
@@ -142,6 +155,11 @@ static const char *const zone_mode_names[] = {
 	[ZONE_MODE_ALERT] = "alert",
 };
 
+static const char *const webhook_format_names[] = {
+	[WEBHOOK_FORMAT_JSON] = "json",
+	[WEBHOOK_FORMAT_SLACK] = "slack",
+};
+
 static const char *const store_kind_names[] = {
 	[STORE_KIND_GIT] = "git",
 	[STORE_KIND_DIR] = "directory",
@@ -207,6 +225,14 @@ zone_mode_name(enum zone_mode mode)
 	if ((unsigned)mode >= NITEMS(zone_mode_names))
 		return ("unknown");
 	return (zone_mode_names[mode]);
+}
+
+const char *
+webhook_format_name(enum webhook_format f)
+{
+	if ((unsigned)f >= NITEMS(webhook_format_names))
+		return ("unknown");
+	return (webhook_format_names[f]);
 }
 
 const char *
@@ -515,6 +541,12 @@ config_cur_zone(struct config_parse *cp)
 	return (&cp->conf->zones[cp->conf->nzones - 1]);
 }
 
+static struct webhook_conf *
+config_cur_webhook(struct config_parse *cp)
+{
+	return (&cp->conf->webhooks[cp->conf->nwebhooks - 1]);
+}
+
 static void
 config_seen_clear(struct config_parse *cp)
 {
@@ -750,6 +782,16 @@ config_zone_end(struct config_parse *cp)
 }
 
 static void
+config_webhook_end(struct config_parse *cp)
+{
+	struct webhook_conf	*wc = config_cur_webhook(cp);
+
+	if (wc->url == NULL)
+		config_error(cp, wc->line, "missing required key 'url' in %s",
+		    cp->section_text);
+}
+
+static void
 config_store_end(struct config_parse *cp)
 {
 	struct config	*conf = cp->conf;
@@ -786,6 +828,9 @@ config_section_end(struct config_parse *cp)
 	case SECTION_ZONE:
 		config_zone_end(cp);
 		break;
+	case SECTION_WEBHOOK:
+		config_webhook_end(cp);
+		break;
 	case SECTION_NONE:
 	case SECTION_DAEMON:
 		break;
@@ -804,6 +849,7 @@ config_section_begin(struct config_parse *cp, const char *kind,
 	struct config		*conf = cp->conf;
 	struct provider_conf	*pc;
 	struct zone_conf	*zc;
+	struct webhook_conf	*wc;
 	char			*norm, why[128];
 	size_t			 i;
 
@@ -884,9 +930,42 @@ config_section_begin(struct config_parse *cp, const char *kind,
 		zc->max_update_pct = DEFAULT_MAX_PCT;
 		zc->max_delete_pct = DEFAULT_MAX_PCT;
 		zc->safety_min_rrsets = DEFAULT_MIN_RRSETS;
+		zc->probe_sample = DEFAULT_PROBE_SAMPLE;
 		zc->line = cp->line;
 		cp->section = SECTION_ZONE;
 		xasprintf(&cp->section_text, "[zone \"%s\"]", norm);
+	} else if (strcmp(kind, "webhook") == 0) {
+		if (name == NULL) {
+			config_error(cp, cp->line, "section [webhook] needs a "
+			    "name: [webhook \"NAME\"]");
+			return;
+		}
+		if (!config_is_provider_name(name)) {
+			config_error(cp, cp->line, "invalid webhook name "
+			    "'%." CONFIG_ECHO_MAX "s': use letters, digits, '-' "
+			    "and '_'", name);
+			return;
+		}
+		for (i = 0; i < conf->nwebhooks; i++) {
+			if (strcmp(conf->webhooks[i].name, name) == 0) {
+				config_error(cp, cp->line, "duplicate section "
+				    "[webhook \"%s\"] (first at line %u)", name,
+				    conf->webhooks[i].line);
+				return;
+			}
+		}
+		conf->webhooks = xreallocarray(conf->webhooks,
+		    conf->nwebhooks + 1, sizeof(*conf->webhooks));
+		wc = &conf->webhooks[conf->nwebhooks++];
+		memset(wc, 0, sizeof(*wc));
+		wc->name = xstrdup(name);
+		wc->min_severity = DB_SEVERITY_INFO;
+		wc->format = WEBHOOK_FORMAT_JSON;
+		wc->max_age = DEFAULT_WEBHOOK_MAX_AGE;
+		wc->timeout = DEFAULT_WEBHOOK_TIMEOUT;
+		wc->line = cp->line;
+		cp->section = SECTION_WEBHOOK;
+		xasprintf(&cp->section_text, "[webhook \"%s\"]", name);
 	} else {
 		config_error(cp, cp->line, "unknown section [%." CONFIG_ECHO_MAX
 		    "s]", kind);
@@ -998,6 +1077,42 @@ config_key_daemon(struct config_parse *cp, const char *key, const char *value)
 			config_error(cp, cp->line, "jitter: expected a "
 			    "percentage from 0 to 50, got '%." CONFIG_ECHO_MAX
 			    "s'", value);
+	} else if (strcmp(key, "flap-window") == 0) {
+		if (config_parse_uint(value, 1, 86400, &conf->flap_window) != 0)
+			config_error(cp, cp->line, "flap-window: expected a "
+			    "number of seconds from 1 to 86400, got '%."
+			    CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "flap-threshold") == 0) {
+		if (config_parse_uint(value, 0, 100,
+		    &conf->flap_threshold) != 0 || conf->flap_threshold == 1)
+			config_error(cp, cp->line, "flap-threshold: expected 0 "
+			    "(off) or a number of transitions from 2 to 100, "
+			    "got '%." CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "probe-interval") == 0) {
+		if (config_parse_uint(value, 1, 86400,
+		    &conf->probe_interval) != 0)
+			config_error(cp, cp->line, "probe-interval: expected a "
+			    "number of seconds from 1 to 86400, got '%."
+			    CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "probe-timeout") == 0) {
+		if (config_parse_uint(value, 10, 30000,
+		    &conf->probe_timeout) != 0)
+			config_error(cp, cp->line, "probe-timeout: expected a "
+			    "number of milliseconds from 10 to 30000, got '%."
+			    CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "down-after") == 0 ||
+	    strcmp(key, "up-after") == 0) {
+		if (config_parse_uint(value, 1, 100, strcmp(key,
+		    "down-after") == 0 ? &conf->down_after :
+		    &conf->up_after) != 0)
+			config_error(cp, cp->line, "%s: expected a number from "
+			    "1 to 100, got '%." CONFIG_ECHO_MAX "s'", key,
+			    value);
+	} else if (strcmp(key, "slow-ms") == 0) {
+		if (config_parse_uint(value, 1, 60000, &conf->slow_ms) != 0)
+			config_error(cp, cp->line, "slow-ms: expected a number "
+			    "of milliseconds from 1 to 60000, got '%."
+			    CONFIG_ECHO_MAX "s'", value);
 	} else
 		config_error(cp, cp->line, "unknown key '%s' in [daemon]", key);
 }
@@ -1043,6 +1158,35 @@ config_key_store(struct config_parse *cp, const char *key, const char *value)
 		config_error(cp, cp->line, "unknown key '%s' in [store]", key);
 }
 
+/* probe = ADDR[:PORT] ...: IP literals, separated by spaces or commas. */
+static int
+config_probe_check(struct config_parse *cp, const char *value)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			**words;
+	size_t			 nwords, i;
+
+	nwords = config_split(value, &words);
+	if (nwords == 0) {
+		config_error(cp, cp->line, "probe: expected at least one "
+		    "address");
+		return (-1);
+	}
+	for (i = 0; i < nwords; i++) {
+		if (dnsio_addr_parse(words[i], 53, &ss, &sslen) == -1) {
+			config_error(cp, cp->line, "probe: expected IP "
+			    "addresses with optional ports (IPv6 in brackets "
+			    "with a port), got '%." CONFIG_ECHO_MAX "s'",
+			    words[i]);
+			config_free_words(words, nwords);
+			return (-1);
+		}
+	}
+	config_free_words(words, nwords);
+	return (0);
+}
+
 static void
 config_key_provider(struct config_parse *cp, const char *key,
     const char *value)
@@ -1073,6 +1217,11 @@ config_key_provider(struct config_parse *cp, const char *key,
 			config_error(cp, cp->line, "max-concurrency: expected a "
 			    "number from 1 to 64, got '%." CONFIG_ECHO_MAX "s'",
 			    value);
+	} else if (strcmp(key, "probe") == 0) {
+		if (config_probe_check(cp, value) == 0) {
+			free(pc->probe);
+			pc->probe = xstrdup(value);
+		}
 	} else {
 		/* Checked against the type when the section ends. */
 		pc->opts = xreallocarray(pc->opts, pc->nopts + 1,
@@ -1162,11 +1311,118 @@ config_key_zone(struct config_parse *cp, const char *key, const char *value)
 			config_error(cp, cp->line, "%s: expected a percentage "
 			    "from 0 to 100, got '%." CONFIG_ECHO_MAX "s'", key,
 			    value);
+	} else if (strcmp(key, "probe-sample") == 0) {
+		if (config_parse_uint(value, 0, 1000000,
+		    &zc->probe_sample) != 0)
+			config_error(cp, cp->line, "probe-sample: expected a "
+			    "number from 0 to 1000000, got '%." CONFIG_ECHO_MAX
+			    "s'", value);
 	} else if (strcmp(key, "safety-min-rrsets") == 0) {
 		if (config_parse_uint(value, 0, 1000000,
 		    &zc->safety_min_rrsets) != 0)
 			config_error(cp, cp->line, "safety-min-rrsets: expected a "
 			    "number from 0 to 1000000, got '%." CONFIG_ECHO_MAX
+			    "s'", value);
+	} else
+		config_error(cp, cp->line, "unknown key '%s' in %s", key,
+		    cp->section_text);
+}
+
+static void
+config_key_webhook(struct config_parse *cp, const char *key,
+    const char *value)
+{
+	struct webhook_conf	*wc = config_cur_webhook(cp);
+	char			**words;
+	size_t			  nwords, i, j, k;
+
+	if (strcmp(key, "url") == 0) {
+		if (!config_is_url(value)) {
+			config_error(cp, cp->line, "url: expected an http:// "
+			    "or https:// URL, got '%." CONFIG_ECHO_MAX "s'",
+			    value);
+			return;
+		}
+		wc->url = xstrdup(value);
+	} else if (strcmp(key, "events") == 0) {
+		nwords = config_split(value, &words);
+		if (nwords == 0) {
+			config_error(cp, cp->line, "events: expected 'all' or "
+			    "one or more event types");
+			return;
+		}
+		if (nwords == 1 && strcmp(words[0], "all") == 0) {
+			config_free_words(words, nwords);
+			return;
+		}
+		for (i = 0; i < nwords; i++) {
+			for (k = 0; k < NITEMS(alert_type_names); k++) {
+				if (strcmp(words[i], alert_type_names[k]) == 0)
+					break;
+			}
+			if (k == NITEMS(alert_type_names)) {
+				config_error(cp, cp->line, "events: unknown "
+				    "event type '%." CONFIG_ECHO_MAX "s'",
+				    words[i]);
+				config_free_words(words, nwords);
+				return;
+			}
+			for (j = 0; j < i; j++) {
+				if (strcmp(words[i], words[j]) == 0) {
+					config_error(cp, cp->line, "events: "
+					    "'%s' is listed twice", words[i]);
+					config_free_words(words, nwords);
+					return;
+				}
+			}
+		}
+		wc->events = words;
+		wc->nevents = nwords;
+	} else if (strcmp(key, "min-severity") == 0) {
+		if (strcmp(value, "info") == 0)
+			wc->min_severity = DB_SEVERITY_INFO;
+		else if (strcmp(value, "warning") == 0)
+			wc->min_severity = DB_SEVERITY_WARNING;
+		else if (strcmp(value, "critical") == 0)
+			wc->min_severity = DB_SEVERITY_CRITICAL;
+		else
+			config_error(cp, cp->line, "min-severity: expected "
+			    "info|warning|critical, got '%." CONFIG_ECHO_MAX
+			    "s'", value);
+	} else if (strcmp(key, "format") == 0) {
+		if (strcmp(value, "json") == 0)
+			wc->format = WEBHOOK_FORMAT_JSON;
+		else if (strcmp(value, "slack") == 0)
+			wc->format = WEBHOOK_FORMAT_SLACK;
+		else
+			config_error(cp, cp->line, "format: expected "
+			    "json|slack, got '%." CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "secret-file") == 0) {
+		if (*value == '\0') {
+			config_error(cp, cp->line, "secret-file: expected a "
+			    "path, got an empty value");
+			return;
+		}
+		if (strncmp(value, "credential:", 11) == 0) {
+			if (value[11] == '\0' ||
+			    strchr(value + 11, '/') != NULL) {
+				config_error(cp, cp->line, "secret-file: "
+				    "expected credential:NAME with a NAME and "
+				    "no '/'");
+				return;
+			}
+			wc->secret_file = xstrdup(value);
+		} else
+			wc->secret_file = config_path_resolve(cp->dir, value);
+	} else if (strcmp(key, "max-age") == 0) {
+		if (config_parse_uint(value, 1, 30 * 86400, &wc->max_age) != 0)
+			config_error(cp, cp->line, "max-age: expected a number "
+			    "of seconds from 1 to 2592000, got '%."
+			    CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "timeout") == 0) {
+		if (config_parse_uint(value, 1, 300, &wc->timeout) != 0)
+			config_error(cp, cp->line, "timeout: expected a number "
+			    "of seconds from 1 to 300, got '%." CONFIG_ECHO_MAX
 			    "s'", value);
 	} else
 		config_error(cp, cp->line, "unknown key '%s' in %s", key,
@@ -1201,6 +1457,9 @@ config_handler(void *arg, const char *section, const char *key,
 		break;
 	case SECTION_ZONE:
 		config_key_zone(cp, key, value);
+		break;
+	case SECTION_WEBHOOK:
+		config_key_webhook(cp, key, value);
 		break;
 	}
 	return (1);
@@ -1343,6 +1602,14 @@ config_cmp_provider(const void *a, const void *b)
 }
 
 static int
+config_cmp_webhook(const void *a, const void *b)
+{
+	const struct webhook_conf	*wa = a, *wb = b;
+
+	return (strcmp(wa->name, wb->name));
+}
+
+static int
 config_cmp_zone(const void *a, const void *b)
 {
 	const struct zone_conf	*za = a, *zb = b;
@@ -1398,6 +1665,9 @@ config_finish(struct config_parse *cp)
 	    config_cmp_provider);
 	qsort(conf->zones, conf->nzones, sizeof(*conf->zones),
 	    config_cmp_zone);
+	if (conf->nwebhooks > 0)
+		qsort(conf->webhooks, conf->nwebhooks,
+		    sizeof(*conf->webhooks), config_cmp_webhook);
 }
 
 struct config *
@@ -1428,6 +1698,13 @@ config_load(const char *path, char *err, size_t errlen)
 	conf->log_level = DEFAULT_LOG_LEVEL;
 	conf->interval = DEFAULT_INTERVAL;
 	conf->jitter_pct = DEFAULT_JITTER;
+	conf->probe_interval = DEFAULT_PROBE_INTERVAL;
+	conf->probe_timeout = DEFAULT_PROBE_TIMEOUT;
+	conf->down_after = DEFAULT_DOWN_AFTER;
+	conf->up_after = DEFAULT_UP_AFTER;
+	conf->slow_ms = DEFAULT_SLOW_MS;
+	conf->flap_window = DEFAULT_FLAP_WINDOW;
+	conf->flap_threshold = DEFAULT_FLAP_THRESHOLD;
 	conf->store_kind = STORE_KIND_DIR;
 	conf->store_poll = DEFAULT_STORE_POLL;
 	cp.conf = conf;
@@ -1474,6 +1751,7 @@ config_free(struct config *conf)
 		free(pc->opts);
 		free(pc->name);
 		free(pc->type);
+		free(pc->probe);
 	}
 	free(conf->providers);
 	for (i = 0; i < conf->nzones; i++) {
@@ -1486,6 +1764,14 @@ config_free(struct config *conf)
 		free(zc->ignores);
 	}
 	free(conf->zones);
+	for (i = 0; i < conf->nwebhooks; i++) {
+		free(conf->webhooks[i].name);
+		free(conf->webhooks[i].url);
+		config_free_words(conf->webhooks[i].events,
+		    conf->webhooks[i].nevents);
+		free(conf->webhooks[i].secret_file);
+	}
+	free(conf->webhooks);
 	free(conf->path);
 	free(conf->state_path);
 	free(conf->socket_path);
@@ -1503,6 +1789,18 @@ config_find_provider(const struct config *conf, const char *name)
 	for (i = 0; i < conf->nproviders; i++) {
 		if (strcmp(conf->providers[i].name, name) == 0)
 			return (&conf->providers[i]);
+	}
+	return (NULL);
+}
+
+const struct webhook_conf *
+config_find_webhook(const struct config *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nwebhooks; i++) {
+		if (strcmp(conf->webhooks[i].name, name) == 0)
+			return (&conf->webhooks[i]);
 	}
 	return (NULL);
 }
@@ -1536,6 +1834,7 @@ config_print(const struct config *conf, FILE *fp)
 {
 	const struct provider_conf	*pc;
 	const struct zone_conf		*zc;
+	const struct webhook_conf	*wc;
 	const char			*v;
 	char				 tbuf[32];
 	size_t				 i, j;
@@ -1548,6 +1847,24 @@ config_print(const struct config *conf, FILE *fp)
 	fprintf(fp, "\tlog-level = %s\n", log_level_name(conf->log_level));
 	fprintf(fp, "\tinterval = %u\n", conf->interval);
 	fprintf(fp, "\tjitter = %u\n", conf->jitter_pct);
+	/* Probe keys are printed when set, so older configs print as before. */
+	if (conf->probe_interval != DEFAULT_PROBE_INTERVAL)
+		fprintf(fp, "\tprobe-interval = %u\n", conf->probe_interval);
+	if (conf->probe_timeout != DEFAULT_PROBE_TIMEOUT)
+		fprintf(fp, "\tprobe-timeout = %u\n", conf->probe_timeout);
+	if (conf->down_after != DEFAULT_DOWN_AFTER)
+		fprintf(fp, "\tdown-after = %u\n", conf->down_after);
+	if (conf->up_after != DEFAULT_UP_AFTER)
+		fprintf(fp, "\tup-after = %u\n", conf->up_after);
+	if (conf->slow_ms != DEFAULT_SLOW_MS)
+		fprintf(fp, "\tslow-ms = %u\n", conf->slow_ms);
+	/* Printed when set, so configs without alerts print as before. */
+	if (conf->flap_window != DEFAULT_FLAP_WINDOW ||
+	    conf->nwebhooks > 0)
+		fprintf(fp, "\tflap-window = %u\n", conf->flap_window);
+	if (conf->flap_threshold != DEFAULT_FLAP_THRESHOLD ||
+	    conf->nwebhooks > 0)
+		fprintf(fp, "\tflap-threshold = %u\n", conf->flap_threshold);
 
 	fprintf(fp, "\n[store]\n");
 	fprintf(fp, "\ttype = %s\n", store_kind_name(conf->store_kind));
@@ -1562,6 +1879,8 @@ config_print(const struct config *conf, FILE *fp)
 		fprintf(fp, "\ttype = %s\n", pc->type);
 		fprintf(fp, "\ttimeout = %u\n", pc->timeout);
 		fprintf(fp, "\tmax-concurrency = %u\n", pc->max_concurrency);
+		if (pc->probe != NULL)
+			fprintf(fp, "\tprobe = %s\n", pc->probe);
 		for (j = 0; j < NITEMS(provider_keys); j++) {
 			if (strcmp(provider_keys[j].type, pc->type) != 0)
 				continue;
@@ -1594,6 +1913,27 @@ config_print(const struct config *conf, FILE *fp)
 		fprintf(fp, "\tmax-update-percent = %u\n", zc->max_update_pct);
 		fprintf(fp, "\tmax-delete-percent = %u\n", zc->max_delete_pct);
 		fprintf(fp, "\tsafety-min-rrsets = %u\n", zc->safety_min_rrsets);
+		if (zc->probe_sample != DEFAULT_PROBE_SAMPLE)
+			fprintf(fp, "\tprobe-sample = %u\n", zc->probe_sample);
+	}
+
+	for (i = 0; i < conf->nwebhooks; i++) {
+		wc = &conf->webhooks[i];
+		fprintf(fp, "\n[webhook \"%s\"]\n", wc->name);
+		fprintf(fp, "\turl = %s\n", wc->url);
+		fprintf(fp, "\tevents = ");
+		if (wc->nevents == 0)
+			fprintf(fp, "all");
+		for (j = 0; j < wc->nevents; j++)
+			fprintf(fp, "%s%s", j ? ", " : "", wc->events[j]);
+		fprintf(fp, "\n");
+		fprintf(fp, "\tmin-severity = %s\n",
+		    db_severity_name(wc->min_severity));
+		fprintf(fp, "\tformat = %s\n", webhook_format_name(wc->format));
+		if (wc->secret_file != NULL)
+			fprintf(fp, "\tsecret-file = %s\n", wc->secret_file);
+		fprintf(fp, "\tmax-age = %u\n", wc->max_age);
+		fprintf(fp, "\ttimeout = %u\n", wc->timeout);
 	}
 }
 

@@ -5,6 +5,8 @@
  *   [store]                  type = git|directory, path, ref, poll
  *   [provider "NAME"]        type = powerdns|rfc2136|..., then its own keys
  *   [zone "example.com"]     file, providers, mode, ignore (repeatable), ...
+ *   [webhook "NAME"]         url, events, min-severity, format, secret-file,
+ *                            max-age, timeout (alert.c delivers to it)
  *
  * Section names follow git-config: a kind, a space, and a quoted name.
  * Unknown sections and keys are errors reported as "file:line: message".
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "db.h"
 #include "diff.h"
 #include "log.h"
 
@@ -51,6 +54,8 @@ struct provider_conf {
 	size_t		 nopts;
 	unsigned	 timeout;	/* seconds, per API request */
 	unsigned	 max_concurrency;
+	char		*probe;		/* probe = ADDR[:PORT] ..., NULL = unset
+					   (rfc2136: its server) */
 	unsigned	 line;
 };
 
@@ -65,8 +70,29 @@ struct zone_conf {
 	unsigned	 max_update_pct;	/* safety gate, default 30 */
 	unsigned	 max_delete_pct;	/* safety gate, default 30 */
 	unsigned	 safety_min_rrsets;	/* gate applies from this size, default 10 */
+	unsigned	 probe_sample;	/* RRsets checked over DNS per probe
+					   cycle, default 20 */
 	unsigned	 line;
 	unsigned	 providers_line;	/* of the providers key */
+};
+
+enum webhook_format {
+	WEBHOOK_FORMAT_JSON,	/* the versioned schema, see multidnsd(8) */
+	WEBHOOK_FORMAT_SLACK,	/* {"text": "..."} */
+};
+
+struct webhook_conf {
+	char		*name;
+	char		*url;		/* http:// or https:// */
+	char		**events;	/* event type names; none = all */
+	size_t		 nevents;
+	enum db_severity min_severity;	/* default info: everything */
+	enum webhook_format format;
+	char		*secret_file;	/* path or credential:NAME; NULL =
+					   requests are not signed */
+	unsigned	 max_age;	/* seconds; then undeliverable */
+	unsigned	 timeout;	/* seconds, per attempt */
+	unsigned	 line;
 };
 
 struct config {
@@ -79,6 +105,13 @@ struct config {
 	enum log_level	 log_level;
 	unsigned	 interval;	/* seconds between reconcile cycles */
 	unsigned	 jitter_pct;	/* +- share of interval */
+	unsigned	 probe_interval;	/* seconds between probe cycles */
+	unsigned	 probe_timeout;	/* ms per DNS attempt */
+	unsigned	 down_after;	/* consecutive failures: down */
+	unsigned	 up_after;	/* consecutive successes: back up */
+	unsigned	 slow_ms;	/* slower answers: degraded */
+	unsigned	 flap_window;	/* seconds; see alert.h */
+	unsigned	 flap_threshold;	/* transitions; 0 = no suppression */
 
 	/* [store] */
 	enum store_kind	 store_kind;
@@ -90,6 +123,8 @@ struct config {
 	size_t		 nproviders;
 	struct zone_conf *zones;
 	size_t		 nzones;
+	struct webhook_conf *webhooks;	/* sorted by name */
+	size_t		 nwebhooks;
 };
 
 /* Parse and validate; NULL with "file:line: message" in err. */
@@ -104,7 +139,10 @@ const struct zone_conf *config_find_zone(const struct config *,
 		    const char *name);
 /* A provider-specific option's value, or NULL. */
 const char	*provider_conf_get(const struct provider_conf *, const char *key);
+const struct webhook_conf *config_find_webhook(const struct config *,
+		    const char *name);
 const char	*zone_mode_name(enum zone_mode);
+const char	*webhook_format_name(enum webhook_format);
 const char	*store_kind_name(enum store_kind);
 
 /*

@@ -64,9 +64,12 @@
  *	sync	  zone, force(bool)	{"queued":[zone...]}		mutating
  *	reload				{"reloaded":bool,"message":..}	mutating
  *	lint	  zone			{"lint":[...],"attention":bool}
+ *	alerts	  zone, limit(number)	{"alerts":[...],"pending":N,
+ *					 "undeliverable_24h":N,"webhooks":N,
+ *					 "attention":bool}
  *	version				{"version":"0.1.0","protocol":1}
  *   reserved for later (the daemon answers "not-available" until then):
- *	alerts, latency, compare, import	read-only
+ *	latency, compare, import		read-only
  *	withdraw, reinstate, pause, resume, apply	mutating
  *
  * RESULT SHAPES
@@ -76,6 +79,8 @@
  *	             "providers":[{"name":"pdns", "state":"healthy",
  *	                           "in_sync":true, "drift":0,
  *	                           "last_error":null}]}],
+ *	   "alerts":{"webhooks":N, "pending":N, "undeliverable_24h":N,
+ *	             "last_undeliverable":TIME|null},
  *	   "attention":false}
  *	zones:     "zones":     [{"name","version","mode","providers"(number),
  *	                          "in_sync"(bool)}]
@@ -90,6 +95,15 @@
  *	plan:      "changes":   [{"provider","op"("add"|"delete"|"update"),
  *	                          "owner","type","ttl","rdata"}]
  *	lint:      "lint":      [{"zone","severity","message"}]
+ *	alerts:    "alerts":    [{"time","severity","type","zone","provider",
+ *	                          "webhook","state"("pending"|"delivered"|
+ *	                          "undeliverable"|"suppressed"|"not-sent"),
+ *	                          "attempts","next_attempt","delivered_at",
+ *	                          "last_error","summary","id"}]
+ *	           newest events first (limit default 50, at most 1000), one
+ *	           row per (event, webhook); an event queued for no webhook
+ *	           has one row with webhook null.  "attention" is true while
+ *	           an event became undeliverable in the last 24 hours.
  *	Each array holds flat objects (no nested arrays or objects), so a
  *	client can print any of them as a table, with the keys as columns in
  *	the order of the first element.  Times are RFC 3339 strings in UTC.

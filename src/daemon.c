@@ -26,11 +26,14 @@
 #include <event2/util.h>
 
 #include "control.h"
+#include "alert.h"
 #include "daemon.h"
 #include "db.h"
+#include "dnsio.h"
 #include "http.h"
 #include "log.h"
 #include "notify.h"
+#include "probe.h"
 #include "provider.h"
 #include "reconcile.h"
 #include "xmalloc.h"
@@ -38,6 +41,11 @@
 #define DAEMON_HISTORY_DEFAULT	50
 #define DAEMON_HISTORY_MAX	100000
 #define DAEMON_SHORT_VERSION	12	/* hex digits of a version shown */
+#define DAEMON_PROBE_RETRIES	1	/* UDP retries per probe query */
+#define DAEMON_PERSIST_EVERY	60	/* seconds between latency writes */
+#define DAEMON_PRUNE_EVERY	3600	/* seconds between health prunes */
+#define DAEMON_HEALTH_KEEP	(7 * 86400)	/* health samples kept */
+#define DAEMON_BOX_WIDTH	40	/* columns of a latency box plot */
 
 /* One zone of a plan or sync request. */
 struct daemon_task {
@@ -67,6 +75,8 @@ struct daemon_job {
 static void	daemon_signal_cb(evutil_socket_t, short, void *);
 static void	daemon_store_cb(evutil_socket_t, short, void *);
 static void	daemon_watchdog_cb(evutil_socket_t, short, void *);
+static void	daemon_probe_cb(evutil_socket_t, short, void *);
+static void	daemon_api_health(struct daemon *, struct daemon_zone *);
 static void	daemon_zone_timer_cb(evutil_socket_t, short, void *);
 static void	daemon_reconciled_cb(struct daemon *, struct daemon_zone *,
 		    cJSON *, void *);
@@ -94,6 +104,10 @@ static int	ctl_reload_cb(void *, const struct control_request *,
 		    struct control_reply *);
 static int	ctl_lint_cb(void *, const struct control_request *,
 		    struct control_reply *);
+static int	ctl_latency_cb(void *, const struct control_request *,
+		    struct control_reply *);
+static int	ctl_alerts_cb(void *, const struct control_request *,
+		    struct control_reply *);
 
 static const struct control_handler daemon_handlers[] = {
 	{ CTL_CMD_STATUS, ctl_status_cb },
@@ -106,6 +120,8 @@ static const struct control_handler daemon_handlers[] = {
 	{ CTL_CMD_SYNC, ctl_sync_cb },
 	{ CTL_CMD_RELOAD, ctl_reload_cb },
 	{ CTL_CMD_LINT, ctl_lint_cb },
+	{ CTL_CMD_LATENCY, ctl_latency_cb },
+	{ CTL_CMD_ALERTS, ctl_alerts_cb },
 	{ NULL, NULL }
 };
 
@@ -278,6 +294,19 @@ daemon_zone_attention(const struct daemon_zone *z)
 	return (0);
 }
 
+/* A provider's DNS state as the prober sees it. */
+static enum health_state
+daemon_provider_dns_state(const struct daemon *d,
+    const struct daemon_provider *p)
+{
+	const struct probe_provider	*pp;
+
+	if (d->probe == NULL ||
+	    (pp = probe_find_provider(d->probe, p->name)) == NULL)
+		return (HEALTH_UNKNOWN);
+	return (pp->node.state);
+}
+
 static int
 daemon_attention(const struct daemon *d)
 {
@@ -287,6 +316,9 @@ daemon_attention(const struct daemon *d)
 		return (1);
 	for (i = 0; i < d->nproviders; i++) {
 		if (d->providers[i].backend == NULL)
+			return (1);
+		if (daemon_provider_dns_state(d, &d->providers[i]) ==
+		    HEALTH_DOWN)
 			return (1);
 	}
 	for (i = 0; i < d->nzones; i++) {
@@ -357,8 +389,10 @@ daemon_reconciled_cb(struct daemon *d, struct daemon_zone *z, cJSON *report,
 {
 	(void)arg;
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report,
-	    "cancelled")))
+	    "cancelled"))) {
 		z->dirty = 0;
+		daemon_api_health(d, z);
+	}
 	daemon_status_update(d);
 }
 
@@ -457,6 +491,12 @@ daemon_store_changed(struct daemon *d)
 			    "%s: %s", z->name, sz->failed_version,
 			    sz->zone != NULL ? "last good version stays" :
 			    "no version loaded", buf);
+			(void)alert_raisef(d->alerts, ALERT_VERSION_REJECTED,
+			    z->name, NULL, sz->failed_version, NULL,
+			    "zone %s: version %.12s rejected, %s: %s", z->name,
+			    sz->failed_version, sz->zone != NULL ?
+			    "last good version stays" : "no version loaded",
+			    buf);
 		}
 	}
 	if (began) {
@@ -628,6 +668,7 @@ daemon_objects_build(struct daemon *d, struct config *conf,
 		provs[i].name = xstrdup(conf->providers[i].name);
 		provs[i].conf = &conf->providers[i];
 		provs[i].backend = backends[i];
+		health_node_init(&provs[i].api_health);
 		backends[i] = NULL;
 	}
 	zones = xcalloc(conf->nzones + 1, sizeof(*zones));
@@ -711,6 +752,7 @@ daemon_objects_carry(struct daemon *d, const struct config *conf,
 		p->last_ok = op->last_ok;
 		p->last_error_time = op->last_error_time;
 		memcpy(p->last_error, op->last_error, sizeof(p->last_error));
+		p->api_health = op->api_health;
 	}
 	for (i = 0; i < nz; i++) {
 		z = &zones[i];
@@ -820,6 +862,378 @@ daemon_user(const struct config *conf, uid_t *uid, gid_t *gid, char *err,
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	return (0);
+}
+
+/* --- probing and health ------------------------------------------------- */
+
+static const char *
+daemon_severity_word(enum health_state s)
+{
+	switch (s) {
+	case HEALTH_DOWN:
+		return ("down");
+	case HEALTH_DEGRADED:
+		return ("degraded");
+	default:
+		return ("up");
+	}
+}
+
+/* Open the probe cycle's transaction on its first write. */
+static void
+daemon_probe_tx(struct daemon *d)
+{
+	if (d->probe_tx || db_in_transaction(d->db))
+		return;
+	if (db_begin(d->db) == 0)
+		d->probe_tx = 1;
+	else
+		log_warnx("db", "probe results: %s", db_errmsg(d->db));
+}
+
+void
+daemon_health_transition(const struct health_transition *t, void *arg)
+{
+	struct daemon		*d = arg;
+	struct db_event		 ev;
+	cJSON			*details;
+	char			*id, *summary, *json;
+	const char		*ns = t->nameserver != NULL ? t->nameserver :
+				    "(all nameservers)";
+
+	if (t->kind == HEALTH_KIND_API)
+		ns = "(api)";
+	if (t->to == HEALTH_DOWN || t->to == HEALTH_DEGRADED)
+		log_warnx("health", "provider %s %s %s: %s -> %s: %s",
+		    t->provider, health_kind_name(t->kind), ns,
+		    health_state_name(t->from), health_state_name(t->to),
+		    t->reason);
+	else
+		log_info("health", "provider %s %s %s: %s -> %s: %s",
+		    t->provider, health_kind_name(t->kind), ns,
+		    health_state_name(t->from), health_state_name(t->to),
+		    t->reason);
+	if (d == NULL || d->db == NULL)
+		return;
+	/*
+	 * A provider's own state (DNS or API) is an alert, with flap
+	 * suppression; a single nameserver's is recorded without webhooks.
+	 */
+	if (t->nameserver == NULL && t->from != HEALTH_UNKNOWN &&
+	    t->to != HEALTH_UNKNOWN) {
+		enum alert_type	 type = t->to == HEALTH_DOWN ?
+		    ALERT_PROVIDER_DOWN : t->to == HEALTH_DEGRADED ?
+		    ALERT_PROVIDER_DEGRADED : ALERT_PROVIDER_UP;
+		char		 key[64];
+
+		details = json_check(cJSON_CreateObject());
+		json_add(details, "kind", json_str(health_kind_name(t->kind)));
+		json_add(details, "from", json_str(health_state_name(t->from)));
+		json_add(details, "to", json_str(health_state_name(t->to)));
+		json_add(details, "reason", json_str(t->reason));
+		snprintf(key, sizeof(key), "%s:%lld", health_kind_name(t->kind),
+		    (long long)t->time);
+		if (t->kind == HEALTH_KIND_DNS)
+			daemon_probe_tx(d);
+		(void)alert_raisef(d->alerts, type, NULL, t->provider, key,
+		    details, "provider %s is %s over %s (was %s): %s",
+		    t->provider, health_state_name(t->to),
+		    health_kind_name(t->kind), health_state_name(t->from),
+		    t->reason);
+		cJSON_Delete(details);
+		return;
+	}
+	xasprintf(&id, "health:%s:%s:%s:%lld:%s", t->provider,
+	    health_kind_name(t->kind), ns, (long long)t->time,
+	    health_state_name(t->to));
+	xasprintf(&summary, "provider %s %s %s is %s (was %s): %s",
+	    t->provider, health_kind_name(t->kind), ns,
+	    health_state_name(t->to), health_state_name(t->from), t->reason);
+	details = json_check(cJSON_CreateObject());
+	json_add(details, "nameserver", json_str(t->nameserver));
+	json_add(details, "kind", json_str(health_kind_name(t->kind)));
+	json_add(details, "from", json_str(health_state_name(t->from)));
+	json_add(details, "to", json_str(health_state_name(t->to)));
+	json_add(details, "reason", json_str(t->reason));
+	if ((json = cJSON_PrintUnformatted(details)) == NULL)
+		fatalx("daemon", "out of memory");
+	memset(&ev, 0, sizeof(ev));
+	ev.id = id;
+	ev.time = t->time;
+	ev.provider = t->provider;
+	ev.type = "health_transition";
+	ev.severity = t->to == HEALTH_DOWN ? DB_SEVERITY_CRITICAL :
+	    t->to == HEALTH_DEGRADED ? DB_SEVERITY_WARNING : DB_SEVERITY_INFO;
+	ev.summary = summary;
+	ev.details = json;
+	if (t->kind == HEALTH_KIND_DNS)
+		daemon_probe_tx(d);
+	if (db_event_add(d->db, &ev, NULL, 0, t->time) == -1)
+		log_warnx("db", "health transition (%s): %s",
+		    daemon_severity_word(t->to), db_errmsg(d->db));
+	cJSON_free(json);
+	cJSON_Delete(details);
+	free(summary);
+	free(id);
+}
+
+/* API health: one observation per pair after each reconcile of the zone. */
+static void
+daemon_api_health(struct daemon *d, struct daemon_zone *z)
+{
+	struct health		 h;
+	struct daemon_pair	*pair;
+	enum health_obs		 obs;
+	int64_t			 now = daemon_now();
+	size_t			 i;
+
+	h.conf.down_after = d->conf->down_after;
+	h.conf.up_after = d->conf->up_after;
+	h.conf.slow_ms = 0;
+	h.on_transition = daemon_health_transition;
+	h.arg = d;
+	for (i = 0; i < z->npairs; i++) {
+		pair = &z->pairs[i];
+		switch (pair->state) {
+		case PAIR_STATE_ERROR:
+			obs = HEALTH_OBS_FAIL;
+			break;
+		case PAIR_STATE_IN_SYNC:
+		case PAIR_STATE_DRIFT:
+		case PAIR_STATE_REFUSED:
+			obs = HEALTH_OBS_OK;
+			break;
+		default:
+			continue;
+		}
+		health_observe(&h, &pair->provider->api_health,
+		    pair->provider->name, NULL, HEALTH_KIND_API, obs,
+		    pair->last_error[0] != '\0' ? pair->last_error : NULL, now);
+		if (db_health_record(d->db, now, pair->provider->name, NULL,
+		    DB_HEALTH_API, obs != HEALTH_OBS_FAIL, -1,
+		    obs == HEALTH_OBS_FAIL ? pair->last_error : NULL) == -1)
+			log_warnx("db", "API health: %s", db_errmsg(d->db));
+	}
+}
+
+static void
+daemon_probe_finding_cb(struct probe *p, const struct probe_finding *f,
+    void *arg)
+{
+	struct daemon	*d = arg;
+	char		*actual;
+	int64_t		 now = daemon_now();
+	int		 rc;
+
+	(void)p;
+	daemon_probe_tx(d);
+	if (f->verdict == PROBE_MATCH) {
+		if (db_drift_resolve(d->db, f->zone, f->provider, f->owner,
+		    f->type, now) == 1)
+			log_info("probe", "zone %s provider %s: %s %s matches "
+			    "over DNS again", f->zone, f->provider, f->owner,
+			    f->type);
+		return;
+	}
+	xasprintf(&actual, "over DNS at %s: %s", f->nameserver != NULL ?
+	    f->nameserver : "?", f->actual != NULL ? f->actual : "(none)");
+	rc = db_drift_upsert(d->db, f->zone, f->provider, f->owner, f->type,
+	    f->verdict == PROBE_MISSING ? DB_DRIFT_MISSING : DB_DRIFT_CHANGED,
+	    f->desired, actual, now);
+	if (rc == -1)
+		log_warnx("db", "drift over DNS: %s", db_errmsg(d->db));
+	else if (rc == 1)
+		log_warnx("probe", "zone %s provider %s: drift over DNS: %s %s "
+		    "%s at %s", f->zone, f->provider, f->owner, f->type,
+		    probe_verdict_name(f->verdict), f->nameserver);
+	free(actual);
+}
+
+static void
+daemon_probe_done_cb(struct probe *p, const struct probe_stats *st,
+    void *arg)
+{
+	struct daemon			*d = arg;
+	const struct probe_provider	*pp;
+	const struct probe_target	*t;
+	struct db_latency		 lat;
+	int64_t				 now = daemon_now(), since;
+	size_t				 i, j;
+	int				 persist, failed = 0;
+
+	daemon_probe_tx(d);
+	persist = now - d->probe_persisted >= DAEMON_PERSIST_EVERY;
+	since = now - (int64_t)d->conf->probe_interval * LATENCY_RING;
+	for (i = 0; i < probe_nproviders(p); i++) {
+		pp = probe_provider(p, i);
+		for (j = 0; j < pp->ntargets; j++) {
+			t = &pp->targets[j];
+			if (t->cyc_soa == 0)
+				continue;
+			if (db_health_record(d->db, now, pp->name, t->addr,
+			    DB_HEALTH_DNS, t->cyc_fail == 0,
+			    t->cyc_fail == 0 ? t->cyc_ms : -1,
+			    t->cyc_err[0] != '\0' ? t->cyc_err : NULL) == -1)
+				failed = 1;
+			if (persist && db_latency_update(d->db, pp->name,
+			    t->addr, DB_HEALTH_DNS, since, now, &lat) == -1)
+				failed = 1;
+		}
+	}
+	if (persist)
+		d->probe_persisted = now;
+	if (now - d->probe_pruned >= DAEMON_PRUNE_EVERY) {
+		if (db_prune(d->db, now - DAEMON_HEALTH_KEEP) == -1)
+			failed = 1;
+		d->probe_pruned = now;
+	}
+	if (d->probe_tx) {
+		d->probe_tx = 0;
+		if (failed) {
+			log_warnx("db", "probe results: %s", db_errmsg(d->db));
+			db_rollback(d->db);
+		} else if (db_commit(d->db) == -1) {
+			log_warnx("db", "probe results: %s", db_errmsg(d->db));
+			db_rollback(d->db);
+		}
+	}
+	log_debug("probe", "cycle %llu: %zu queries in %llu ms, %zu failed, "
+	    "%zu ignored, %zu RRsets compared, %zu differ",
+	    (unsigned long long)st->cycle, st->queries,
+	    (unsigned long long)(st->usec / 1000), st->failed, st->ignored,
+	    st->sampled, st->mismatches);
+	daemon_status_update(d);
+}
+
+static const struct probe_ops daemon_probe_ops = {
+	daemon_probe_finding_cb,
+	daemon_probe_done_cb,
+};
+
+/*
+ * The desired apex NS for the prober: the union of the providers'
+ * `nameservers' keys when every provider of the zone has one (the names
+ * reconcile would get from them), else NULL (unchecked).
+ */
+static char **
+daemon_probe_ns(const struct config *conf, const struct zone_conf *zc,
+    size_t *np)
+{
+	const struct provider_conf	*pc;
+	const char			*list;
+	char				**names = NULL, *copy, *s, *w;
+	size_t				 n = 0, i;
+
+	*np = 0;
+	for (i = 0; i < zc->nproviders; i++) {
+		pc = config_find_provider(conf, zc->providers[i]);
+		if (pc == NULL ||
+		    (list = provider_conf_get(pc, "nameservers")) == NULL)
+			goto none;
+		copy = xstrdup(list);
+		for (s = copy; (w = strsep(&s, ", \t")) != NULL;) {
+			if (*w == '\0')
+				continue;
+			names = xreallocarray(names, n + 1, sizeof(*names));
+			names[n++] = xstrdup(w);
+		}
+		free(copy);
+	}
+	*np = n;
+	return (names);
+none:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return (NULL);
+}
+
+/* A prober for conf, its providers in conf order, its zones too. */
+static struct probe *
+daemon_probe_new(struct daemon *d, const struct config *conf,
+    struct daemon_provider *provs, size_t np)
+{
+	struct probe_opts	 o;
+	struct probe		*p;
+	struct provider_conf	*pc;
+	const struct zone_conf	*zc;
+	const char		*addrs;
+	char			 err[DAEMON_ERR_MAX], **ns;
+	uint64_t		 budget;
+	size_t			 i, j, nns;
+
+	memset(&o, 0, sizeof(o));
+	o.retries = DAEMON_PROBE_RETRIES;
+	/* Every attempt of a query ends within the cycle (80 % of it). */
+	budget = (uint64_t)conf->probe_interval * 800 /
+	    (DAEMON_PROBE_RETRIES + 1);
+	o.timeout_ms = conf->probe_timeout < budget ? conf->probe_timeout :
+	    (unsigned)budget;
+	o.health.down_after = conf->down_after;
+	o.health.up_after = conf->up_after;
+	o.health.slow_ms = conf->slow_ms;
+	o.on_transition = daemon_health_transition;
+	o.arg = d;
+	p = probe_new(d->base, &daemon_probe_ops, &o);
+	for (i = 0; i < np; i++) {
+		pc = provs[i].conf;
+		addrs = pc->probe;
+		if (addrs == NULL && strcmp(pc->type, "rfc2136") == 0)
+			addrs = provider_conf_get(pc, "server");
+		if (probe_add_provider(p, pc->name, addrs, err,
+		    sizeof(err)) == -1) {
+			log_warnx("probe", "%s; not probed", err);
+			(void)probe_add_provider(p, pc->name, NULL, err,
+			    sizeof(err));
+		}
+		if (provs[i].backend != NULL)
+			probe_provider_types(p, i, provs[i].backend->caps.types,
+			    provs[i].backend->caps.ntypes);
+		if (probe_provider(p, i)->ntargets == 0)
+			log_info("probe", "provider %s: no probe addresses "
+			    "(set probe = ADDR ...)", pc->name);
+	}
+	for (i = 0; i < conf->nzones; i++) {
+		zc = &conf->zones[i];
+		ns = daemon_probe_ns(conf, zc, &nns);
+		if (probe_add_zone(p, zc->name, zc->probe_sample, zc->ignores,
+		    zc->nignores, zc->providers, zc->nproviders, ns, nns, err,
+		    sizeof(err)) == -1)
+			fatalx("daemon", "%s", err);
+		for (j = 0; j < nns; j++)
+			free(ns[j]);
+		free(ns);
+	}
+	return (p);
+}
+
+static void
+daemon_probe_arm(struct daemon *d)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)d->conf->probe_interval;
+	tv.tv_usec = 0;
+	event_del(d->ev_probe);
+	event_add(d->ev_probe, &tv);
+}
+
+static void
+daemon_probe_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct daemon	*d = arg;
+	size_t		 i;
+
+	(void)fd;
+	(void)events;
+	if (d->stopping || d->probe == NULL)
+		return;
+	for (i = 0; i < d->nzones; i++)
+		probe_set_desired(d->probe, i, d->zones[i].sz != NULL ?
+		    d->zones[i].sz->zone : NULL);
+	if (probe_cycle(d->probe) == -1)
+		log_warnx("probe", "the previous cycle is still running; "
+		    "this one is skipped");
 }
 
 /* --- plan and sync requests -------------------------------------------- */
@@ -996,6 +1410,8 @@ daemon_job_cb(struct daemon *d, struct daemon_zone *z, cJSON *report,
 		z->dirty = 0;
 		job->done++;
 		daemon_job_merge(job, z, report);
+		if (!job->plan)
+			daemon_api_health(d, z);
 	}
 	daemon_status_update(d);
 	if (job->running == 0 && job->conn != NULL && !job->starting)
@@ -1247,6 +1663,9 @@ daemon_new(const char *config_path, int debug, char *err, size_t errlen)
 	daemon_objects_build(d, d->conf, d->store, backends, &d->providers,
 	    &d->nproviders, &d->zones, &d->nzones);
 	free(backends);
+	if ((d->alerts = alert_new(d->base, d->db, d->http, d->conf, err,
+	    errlen)) == NULL)
+		goto fail;
 
 	d->ctl = control_open(d->base, d->conf->socket_path, 0660, gid, uid,
 	    daemon_handlers, d, msg, sizeof(msg));
@@ -1279,6 +1698,12 @@ daemon_new(const char *config_path, int debug, char *err, size_t errlen)
 	for (i = 0; i < d->nzones; i++)
 		daemon_zone_schedule(&d->zones[i], daemon_interval_ms(d->conf));
 
+	d->probe = daemon_probe_new(d, d->conf, d->providers, d->nproviders);
+	if ((d->ev_probe = event_new(d->base, -1, EV_PERSIST, daemon_probe_cb,
+	    d)) == NULL)
+		fatalx("daemon", "cannot create events");
+	daemon_probe_arm(d);
+
 	daemon_store_refresh(d);
 	log_info("daemon", "started: %zu zones, %zu providers, control socket "
 	    "%s", d->nzones, d->nproviders, d->conf->socket_path);
@@ -1299,11 +1724,13 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	struct provider		**backends = NULL;
 	struct daemon_provider	 *provs, *oprovs;
 	struct daemon_zone	 *zones, *ozones;
+	struct probe		 *probe;
 	size_t			  np, nz, onp, onz, i;
 	char			  msg[DAEMON_ERR_MAX];
 	uid_t			  uid;
 	gid_t			  gid;
 	int			  reused, *kick, *busy;
+	unsigned		  oconf_probe_interval;
 
 	notify_reloading();
 	log_info("daemon", "reloading %s", d->config_path);
@@ -1321,6 +1748,9 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 			goto refuse;
 	}
 	if (daemon_db_names(d, conf, msg, sizeof(msg)) == -1)
+		goto refuse;
+	/* The last step that can fail: webhooks, all or nothing. */
+	if (alert_reload(d->alerts, conf, msg, sizeof(msg)) == -1)
 		goto refuse;
 
 	/* Nothing can fail from here on. */
@@ -1363,8 +1793,15 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	kick = xcalloc(nz + 1, sizeof(*kick));
 	daemon_objects_carry(d, conf, provs, np, zones, nz, busy, kick);
 	free(busy);
+	/* The old prober borrows from the old config: replace it first. */
+	probe = daemon_probe_new(d, conf, provs, np);
+	probe_carry(probe, d->probe);
+	probe_free(d->probe);
+	d->probe = probe;
+	d->probe_tx = 0;
 
 	oconf = d->conf;
+	oconf_probe_interval = oconf->probe_interval;
 	ostore = d->store;
 	oprovs = d->providers;
 	onp = d->nproviders;
@@ -1386,6 +1823,8 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	d->last_reload = daemon_now();
 	daemon_log_level(d);
 	daemon_store_arm(d);
+	if (conf->probe_interval != oconf_probe_interval)
+		daemon_probe_arm(d);
 	/* The operators' requests first, so that they do not find it busy. */
 	daemon_jobs_resume(d);
 	if (reused)
@@ -1484,6 +1923,10 @@ daemon_free(struct daemon *d)
 		reconcile_cancel(d, &d->zones[0]);
 	daemon_jobs_interrupt(d, "the daemon is stopping");
 	control_close(d->ctl);
+	probe_free(d->probe);
+	d->probe = NULL;
+	if (d->ev_probe != NULL)
+		event_free(d->ev_probe);
 	daemon_objects_free(d->providers, d->nproviders, d->zones, d->nzones);
 	if (d->ev_term != NULL)
 		event_free(d->ev_term);
@@ -1495,6 +1938,8 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_store);
 	if (d->ev_watchdog != NULL)
 		event_free(d->ev_watchdog);
+	alert_free(d->alerts);
+	d->alerts = NULL;
 	http_free(d->http);
 	store_close(d->store);
 	db_close(d->db);
@@ -1546,6 +1991,7 @@ ctl_status_cb(void *arg, const struct control_request *req,
 	char			 buf[1200], why[1300];
 	const char		*blocked;
 	size_t			 i, j;
+	int			 alerting;
 
 	(void)req;
 	r = json_check(cJSON_CreateObject());
@@ -1603,9 +2049,19 @@ ctl_status_cb(void *arg, const struct control_request *req,
 			json_add(po, "last_error", json_str(blocked));
 		}
 	}
-	json_add(r, "attention", json_bool(daemon_attention(d)));
+	alerting = alert_status(d->alerts, r);
+	json_add(r, "attention", json_bool(daemon_attention(d) || alerting));
 	reply->result = r;
 	return (CONTROL_DONE);
+}
+
+static int
+ctl_alerts_cb(void *arg, const struct control_request *req,
+    struct control_reply *reply)
+{
+	struct daemon	*d = arg;
+
+	return (alert_ctl_alerts(d->alerts, req, reply));
 }
 
 static int
@@ -1793,44 +2249,90 @@ ctl_history_cb(void *arg, const struct control_request *req,
 	return (CONTROL_DONE);
 }
 
-/* One health row per latency record the database holds; nothing invented. */
 static void
+json_latency(cJSON *row, const struct latency_ring *r)
+{
+	struct latency_summary	s;
+
+	latency_summarize(r, &s);
+	json_add(row, "samples", json_num((double)s.samples));
+	json_add(row, "p50_ms", s.samples > 0 ? json_num(s.p50) :
+	    json_str(NULL));
+	json_add(row, "p90_ms", s.samples > 0 ? json_num(s.p90) :
+	    json_str(NULL));
+	json_add(row, "p99_ms", s.samples > 0 ? json_num(s.p99) :
+	    json_str(NULL));
+}
+
+/*
+ * Health rows of one provider: its DNS aggregate, each nameserver
+ * address, and its API; state, since, last error and latency.
+ */
+static int
 ctl_health_rows(struct daemon *d, struct daemon_provider *p, cJSON *rows)
 {
-	struct db_latency	 lat;
-	const char		*list;
-	char			*copy, *s, *name;
-	cJSON			*row;
+	const struct probe_provider	*pp;
+	const struct probe_target	*t;
+	const struct health_node	*n;
+	cJSON				*row;
+	size_t				 i;
+	int				 attention = 0;
 
-	if (db_latency_get(d->db, p->name, NULL, DB_HEALTH_API, &lat) == 1) {
+	pp = d->probe != NULL ? probe_find_provider(d->probe, p->name) : NULL;
+	if (pp != NULL) {
+		n = &pp->node;
 		row = json_check(cJSON_CreateObject());
 		json_push(rows, row);
 		json_add(row, "provider", json_str(p->name));
-		json_add(row, "nameserver", json_str("(api)"));
-		json_add(row, "samples", json_num((double)lat.samples));
-		json_add(row, "latency_ms", json_num((double)lat.p50_ms));
-		json_add(row, "p90_ms", json_num((double)lat.p90_ms));
-		json_add(row, "updated", json_time(lat.updated_at));
+		json_add(row, "nameserver", json_str("(all)"));
+		json_add(row, "kind", json_str("dns"));
+		json_add(row, "state", json_str(health_state_name(n->state)));
+		json_add(row, "since", json_time(n->since));
+		json_latency(row, &pp->lat);
+		json_add(row, "serial", json_str(NULL));
+		json_add(row, "ignored", json_str(NULL));
+		json_add(row, "last_error", json_str(pp->ntargets == 0 ?
+		    "no probe addresses" : NULL));
+		if (n->state == HEALTH_DOWN)
+			attention = 1;
+		for (i = 0; i < pp->ntargets; i++) {
+			t = &pp->targets[i];
+			row = json_check(cJSON_CreateObject());
+			json_push(rows, row);
+			json_add(row, "provider", json_str(p->name));
+			json_add(row, "nameserver", json_str(t->addr));
+			json_add(row, "kind", json_str("dns"));
+			json_add(row, "state", json_str(health_state_name(
+			    t->node.state)));
+			json_add(row, "since", json_time(t->node.since));
+			json_latency(row, &t->lat);
+			json_add(row, "serial", t->have_serial ?
+			    json_num(t->serial) : json_str(NULL));
+			json_add(row, "ignored", json_num((double)t->ignored));
+			json_add(row, "last_error", json_str(
+			    t->node.last_error[0] != '\0' ?
+			    t->node.last_error : NULL));
+		}
 	}
-	if ((list = provider_conf_get(p->conf, "nameservers")) == NULL)
-		return;
-	copy = xstrdup(list);
-	for (s = copy; (name = strsep(&s, ", \t")) != NULL;) {
-		if (*name == '\0')
-			continue;
-		if (db_latency_get(d->db, p->name, name, DB_HEALTH_DNS,
-		    &lat) != 1)
-			continue;
-		row = json_check(cJSON_CreateObject());
-		json_push(rows, row);
-		json_add(row, "provider", json_str(p->name));
-		json_add(row, "nameserver", json_str(name));
-		json_add(row, "samples", json_num((double)lat.samples));
-		json_add(row, "latency_ms", json_num((double)lat.p50_ms));
-		json_add(row, "p90_ms", json_num((double)lat.p90_ms));
-		json_add(row, "updated", json_time(lat.updated_at));
-	}
-	free(copy);
+	n = &p->api_health;
+	row = json_check(cJSON_CreateObject());
+	json_push(rows, row);
+	json_add(row, "provider", json_str(p->name));
+	json_add(row, "nameserver", json_str("(api)"));
+	json_add(row, "kind", json_str("api"));
+	json_add(row, "state", json_str(health_state_name(n->state)));
+	json_add(row, "since", json_time(n->since));
+	json_add(row, "samples", json_num((double)(n->nok + n->nfail)));
+	json_add(row, "p50_ms", json_str(NULL));
+	json_add(row, "p90_ms", json_str(NULL));
+	json_add(row, "p99_ms", json_str(NULL));
+	json_add(row, "serial", json_str(NULL));
+	json_add(row, "ignored", json_str(NULL));
+	json_add(row, "last_error", json_str(n->last_error[0] != '\0' ?
+	    n->last_error : NULL));
+	if (n->state == HEALTH_DOWN)
+		attention = 1;
+	return (attention);
 }
 
 static int
@@ -1839,22 +2341,80 @@ ctl_health_cb(void *arg, const struct control_request *req,
 {
 	struct daemon		*d = arg;
 	struct daemon_zone	*z;
+	const struct probe_stats *st;
 	cJSON			*r, *rows;
 	size_t			 i;
+	int			 attention = 0;
 
 	if (ctl_zone_arg(d, req, reply, &z) == -1)
 		return (CONTROL_DONE);
 	r = json_check(cJSON_CreateObject());
+	json_add(r, "probe_interval", json_num(d->conf->probe_interval));
+	st = d->probe != NULL ? probe_last_stats(d->probe) : NULL;
+	json_add(r, "probe_cycles", json_num(st != NULL ?
+	    (double)st->cycle : 0));
+	json_add(r, "last_cycle_ms", json_num(st != NULL ?
+	    (double)st->usec / 1000 : 0));
+	json_add(r, "ignored_answers", json_num((double)dnsio_mismatches()));
 	rows = json_check(cJSON_CreateArray());
 	json_add(r, "health", rows);
 	if (z != NULL) {
 		for (i = 0; i < z->npairs; i++)
-			ctl_health_rows(d, z->pairs[i].provider, rows);
+			attention |= ctl_health_rows(d, z->pairs[i].provider,
+			    rows);
 	} else {
 		for (i = 0; i < d->nproviders; i++)
-			ctl_health_rows(d, &d->providers[i], rows);
+			attention |= ctl_health_rows(d, &d->providers[i], rows);
 	}
-	json_add(r, "attention", json_bool(0));
+	json_add(r, "attention", json_bool(attention));
+	reply->result = r;
+	return (CONTROL_DONE);
+}
+
+/* Quartiles and whiskers of each provider's DNS latency, for a box plot. */
+static int
+ctl_latency_cb(void *arg, const struct control_request *req,
+    struct control_reply *reply)
+{
+	struct daemon			*d = arg;
+	struct daemon_zone		*z;
+	const struct probe_provider	*pp;
+	struct latency_summary		 s;
+	cJSON				*r, *rows, *row;
+	uint32_t			 scale = 1;
+	size_t				 i;
+
+	if (ctl_zone_arg(d, req, reply, &z) == -1)
+		return (CONTROL_DONE);
+	if (z == NULL)
+		return (control_reply_error(reply, CTL_ERR_BAD_REQUEST,
+		    "latency needs a zone"));
+	r = json_check(cJSON_CreateObject());
+	json_add(r, "zone", json_str(z->name));
+	rows = json_check(cJSON_CreateArray());
+	json_add(r, "latency", rows);
+	for (i = 0; i < z->npairs; i++) {
+		pp = d->probe != NULL ? probe_find_provider(d->probe,
+		    z->pairs[i].provider->name) : NULL;
+		memset(&s, 0, sizeof(s));
+		if (pp != NULL)
+			latency_summarize(&pp->lat, &s);
+		if (s.max > scale)
+			scale = s.max;
+		row = json_check(cJSON_CreateObject());
+		json_push(rows, row);
+		json_add(row, "provider", json_str(z->pairs[i].provider->name));
+		json_add(row, "samples", json_num((double)s.samples));
+		json_add(row, "min_ms", json_num(s.min));
+		json_add(row, "p25_ms", json_num(s.p25));
+		json_add(row, "p50_ms", json_num(s.p50));
+		json_add(row, "p75_ms", json_num(s.p75));
+		json_add(row, "p90_ms", json_num(s.p90));
+		json_add(row, "p99_ms", json_num(s.p99));
+		json_add(row, "max_ms", json_num(s.max));
+	}
+	json_add(r, "scale_ms", json_num(scale));
+	json_add(r, "width", json_num(DAEMON_BOX_WIDTH));
 	reply->result = r;
 	return (CONTROL_DONE);
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "health.h"
 #include "store.h"
 
 struct event;
@@ -24,6 +25,8 @@ struct event_base;
 struct control;
 struct db;
 struct http;
+struct probe;
+struct alert;
 struct provider;
 struct reconcile;
 
@@ -47,6 +50,7 @@ struct daemon_provider {
 	int64_t			 last_ok;	/* unix seconds, 0 = never */
 	int64_t			 last_error_time;
 	char			 last_error[DAEMON_ERR_MAX];
+	struct health_node	 api_health;	/* from reconcile results */
 };
 
 struct daemon_zone;
@@ -112,6 +116,12 @@ struct daemon {
 	int			 debug;		/* -d: log level stays debug */
 	struct daemon_job	*jobs;		/* plan/sync answers pending */
 	char			 status_line[256];	/* last STATUS= sent */
+	struct probe		*probe;		/* DNS prober (probe.c) */
+	struct alert		*alerts;	/* events and webhooks (alert.c) */
+	struct event		*ev_probe;	/* probe cycle timer */
+	int			 probe_tx;	/* a cycle's transaction open */
+	int64_t			 probe_persisted;	/* latency last stored */
+	int64_t			 probe_pruned;	/* health samples last pruned */
 };
 
 /*
@@ -139,5 +149,8 @@ struct daemon_zone *daemon_find_zone(struct daemon *, const char *name);
 struct daemon_provider *daemon_find_provider(struct daemon *,
 		    const char *name);
 int64_t		 daemon_now(void);	/* unix seconds */
+/* The health hook: log and record a transition (alerting hangs here). */
+void		 daemon_health_transition(const struct health_transition *,
+		    void *arg);
 
 #endif

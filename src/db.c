@@ -159,6 +159,7 @@ enum db_st {
 	ST_DRIFT_STATE,
 	ST_DRIFT_UPSERT,
 	ST_DRIFT_RESOLVE,
+	ST_DRIFT_RESOLVE_ONE,
 	ST_DRIFT_LIST,
 	ST_CHANGE_INSERT,
 	ST_HISTORY,
@@ -221,6 +222,10 @@ static const char *const db_sql[ST_MAX] = {
 	    "UPDATE drift SET resolved_at = ?3"
 	    " WHERE zone = ?1 AND provider = ?2 AND resolved_at IS NULL"
 	    " AND last_seen < ?3",
+	[ST_DRIFT_RESOLVE_ONE] =
+	    "UPDATE drift SET resolved_at = ?5"
+	    " WHERE zone = ?1 AND provider = ?2 AND owner = ?3 AND type = ?4"
+	    " AND resolved_at IS NULL AND actual LIKE 'over DNS at %'",
 	[ST_DRIFT_LIST] =
 	    "SELECT id, zone, provider, owner, type, kind, desired, actual,"
 	    " first_seen, last_seen, resolved_at FROM drift"
@@ -988,6 +993,24 @@ db_drift_resolve_unseen(struct db *db, const char *zone, const char *provider,
 	db_bind_text(db, st, 2, provider);
 	db_bind_int(db, st, 3, now);
 	if (db_run(db, st, "drift resolve") == -1)
+		return (-1);
+	return (sqlite3_changes(db->sq));
+}
+
+int
+db_drift_resolve(struct db *db, const char *zone, const char *provider,
+    const char *owner, const char *type, int64_t now)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, ST_DRIFT_RESOLVE_ONE)) == NULL)
+		return (-1);
+	db_bind_text(db, st, 1, zone);
+	db_bind_text(db, st, 2, provider);
+	db_bind_text(db, st, 3, owner);
+	db_bind_text(db, st, 4, type);
+	db_bind_int(db, st, 5, now);
+	if (db_run(db, st, "drift resolve one") == -1)
 		return (-1);
 	return (sqlite3_changes(db->sq));
 }

@@ -132,6 +132,14 @@ int		 db_drift_upsert(struct db *, const char *zone,
 		    int64_t now);
 int		 db_drift_resolve_unseen(struct db *, const char *zone,
 		    const char *provider, int64_t now);
+/*
+ * Resolve one open item seen over DNS (the prober writes `actual' as
+ * "over DNS at ADDR: ..."); items found through the API are left to
+ * resolve_unseen.  1 when one was resolved, else 0.
+ */
+int		 db_drift_resolve(struct db *, const char *zone,
+		    const char *provider, const char *owner, const char *type,
+		    int64_t now);
 /* Open items (or all with include_resolved), zone/provider NULL = any. */
 int		 db_drift_list(struct db *, const char *zone,
 		    const char *provider, int include_resolved,

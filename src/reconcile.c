@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 #include <ldns/ldns.h>
 
+#include "alert.h"
 #include "daemon.h"
 #include "db.h"
 #include "diff.h"
@@ -70,6 +71,7 @@ static struct reconcile *reconcile_runs;
 static void	reconcile_fetch_phase(struct reconcile *);
 static void	pair_finish(struct pair_run *, enum pair_state);
 static void	reconcile_maybe_done(struct reconcile *);
+static uint64_t	changeset_hash(const struct changeset *);
 
 static int64_t
 reconcile_now(void)
@@ -271,8 +273,10 @@ pair_record_drift(struct pair_run *pr)
 	const char		*provider = pr->pair->provider->name;
 	int64_t			 now = reconcile_now();
 	size_t			 i;
-	char			 tbuf[32], *desired, *actual;
+	char			 tbuf[32], *desired, *actual, key[32];
 	enum db_drift_kind	 kind;
+	size_t			 opened = 0;
+	int			 rv, resolved;
 
 	if (db == NULL || (run->flags & RECONCILE_DRYRUN))
 		return;
@@ -294,19 +298,42 @@ pair_record_drift(struct pair_run *pr)
 		    c->op == CHANGE_DELETE ? DB_DRIFT_EXTRA : DB_DRIFT_CHANGED;
 		desired = rrset_value(c->new);
 		actual = rrset_value(c->old);
-		if (db_drift_upsert(db, run->z->name, provider, rs->owner,
-		    zone_type_name(rs->type, tbuf, sizeof(tbuf)), kind, desired,
-		    actual, now) == -1) {
+		if ((rv = db_drift_upsert(db, run->z->name, provider,
+		    rs->owner, zone_type_name(rs->type, tbuf, sizeof(tbuf)),
+		    kind, desired, actual, now)) == -1) {
 			free(desired);
 			free(actual);
 			db_rollback(db);
 			goto fail;
 		}
+		if (rv == 1)
+			opened++;
 		free(desired);
 		free(actual);
 	}
-	if (db_drift_resolve_unseen(db, run->z->name, provider, now) == -1 ||
-	    db_commit(db) == -1) {
+	if ((resolved = db_drift_resolve_unseen(db, run->z->name, provider,
+	    now)) == -1) {
+		db_rollback(db);
+		goto fail;
+	}
+	/* Raised inside the transaction: as durable as the drift rows. */
+	if (opened > 0) {
+		snprintf(key, sizeof(key), "%016llx",
+		    (unsigned long long)changeset_hash(&pr->cs));
+		(void)alert_raisef(run->d->alerts, ALERT_DRIFT_FOUND,
+		    run->z->name, provider, key, pr->cs.nchanges <= 20 ?
+		    pr->changes : NULL, "zone %s provider %s: %zu new "
+		    "differences (%zu in all)", run->z->name, provider, opened,
+		    pr->cs.nchanges);
+	}
+	if (resolved > 0 && pr->cs.nchanges == 0) {
+		snprintf(key, sizeof(key), "%lld", (long long)now);
+		(void)alert_raisef(run->d->alerts, ALERT_DRIFT_RESOLVED,
+		    run->z->name, provider, key, NULL, "zone %s provider %s: "
+		    "in sync again (%d differences resolved)", run->z->name,
+		    provider, resolved);
+	}
+	if (db_commit(db) == -1) {
 		db_rollback(db);
 		goto fail;
 	}
@@ -411,6 +438,11 @@ pair_apply_cb(struct provider *p, const struct apply_result *res, void *arg)
 		    failed, pr->cs.nchanges, first ? ": " : "",
 		    first ? first : "");
 		pair_error(pr, "apply", msg);
+		(void)alert_raisef(run->d->alerts, ALERT_APPLY_FAILED,
+		    run->z->name, pr->pair->provider->name, run->version.id,
+		    NULL, "zone %s provider %s: %s (version %.12s)",
+		    run->z->name, pr->pair->provider->name, msg,
+		    run->version.id);
 		pair_finish(pr, PAIR_STATE_ERROR);
 		return;
 	}
@@ -544,9 +576,17 @@ pair_fetch_cb(struct provider *p, int status, const char *error,
 		    "%s", pr->error);
 		/* Audit and log a refusal once, not on every cycle. */
 		if (pr->pair->refused_hash != changeset_hash(&pr->cs)) {
+			char	key[32];
+
 			pr->pair->refused_hash = changeset_hash(&pr->cs);
 			log_warnx("reconcile", "zone %s provider %s: refused: "
 			    "%s", run->z->name, p->name, why);
+			snprintf(key, sizeof(key), "%016llx",
+			    (unsigned long long)pr->pair->refused_hash);
+			(void)alert_raisef(run->d->alerts, ALERT_CHANGE_REFUSED,
+			    run->z->name, p->name, key, NULL, "zone %s provider "
+			    "%s: changeset refused by the safety gate: %s",
+			    run->z->name, p->name, why);
 			pair_record_changes(pr, NULL, DB_CHANGE_REFUSED);
 		}
 		pair_finish(pr, PAIR_STATE_REFUSED);
@@ -560,6 +600,10 @@ pair_fetch_cb(struct provider *p, int status, const char *error,
 	if (p->ops->apply(p, run->z->name, &pr->cs, pair_apply_cb, pr, err,
 	    sizeof(err)) == -1) {
 		pair_error(pr, "apply", err);
+		(void)alert_raisef(run->d->alerts, ALERT_APPLY_FAILED,
+		    run->z->name, p->name, run->version.id, NULL,
+		    "zone %s provider %s: %s (version %.12s)", run->z->name,
+		    p->name, err, run->version.id);
 		pair_finish(pr, PAIR_STATE_ERROR);
 		return;
 	}

@@ -821,6 +821,184 @@ START_TEST(test_check_config_error)
 }
 END_TEST
 
+/* [webhook "NAME"]: keys, defaults, normalisation and errors. */
+START_TEST(test_webhook)
+{
+	struct config			*conf;
+	const struct webhook_conf	*wc;
+	char				*text, *expect;
+
+	/* Defaults: all events, info, json, unsigned, a day, 10 s. */
+	conf = load(MINIMAL "[webhook \"ops\"]\nurl = https://h.example/x\n");
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_uint_eq(conf->nwebhooks, 1);
+	wc = config_find_webhook(conf, "ops");
+	ck_assert_ptr_nonnull(wc);
+	ck_assert_str_eq(wc->url, "https://h.example/x");
+	ck_assert_uint_eq(wc->nevents, 0);
+	ck_assert_int_eq(wc->min_severity, DB_SEVERITY_INFO);
+	ck_assert_int_eq(wc->format, WEBHOOK_FORMAT_JSON);
+	ck_assert_ptr_null(wc->secret_file);
+	ck_assert_uint_eq(wc->max_age, 86400);
+	ck_assert_uint_eq(wc->timeout, 10);
+	ck_assert_uint_eq(conf->flap_window, 600);
+	ck_assert_uint_eq(conf->flap_threshold, 4);
+	ck_assert_ptr_null(config_find_webhook(conf, "other"));
+	config_free(conf);
+
+	/* Every key; sections sorted by name; relative secret made absolute. */
+	conf = load("[daemon]\nflap-window = 30\nflap-threshold = 0\n"
+	    MINIMAL "[webhook \"z\"]\nurl = http://127.0.0.1:9/\n"
+	    "[webhook \"a\"]\nurl = http://127.0.0.1:8/h\n"
+	    "events = drift-found, provider-down apply-failed\n"
+	    "min-severity = warning\nformat = slack\n"
+	    "secret-file = s/hook.key\nmax-age = 60\ntimeout = 3\n");
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_uint_eq(conf->flap_window, 30);
+	ck_assert_uint_eq(conf->flap_threshold, 0);
+	ck_assert_uint_eq(conf->nwebhooks, 2);
+	wc = &conf->webhooks[0];
+	ck_assert_str_eq(wc->name, "a");
+	ck_assert_uint_eq(wc->nevents, 3);
+	ck_assert_str_eq(wc->events[1], "provider-down");
+	ck_assert_int_eq(wc->min_severity, DB_SEVERITY_WARNING);
+	ck_assert_int_eq(wc->format, WEBHOOK_FORMAT_SLACK);
+	xasprintf(&expect, "%s/s/hook.key", tmpdir);
+	ck_assert_str_eq(wc->secret_file, expect);
+	free(expect);
+	ck_assert_uint_eq(wc->max_age, 60);
+	ck_assert_uint_eq(wc->timeout, 3);
+	ck_assert_str_eq(conf->webhooks[1].name, "z");
+	config_free(conf);
+
+	conf = load(MINIMAL "[webhook \"c\"]\nurl = http://h/\n"
+	    "secret-file = credential:hook\nevents = all\n");
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_str_eq(conf->webhooks[0].secret_file, "credential:hook");
+	ck_assert_uint_eq(conf->webhooks[0].nevents, 0);
+	config_free(conf);
+
+	/* Errors. */
+	ck_assert_str_eq(load_error(MINIMAL "[webhook]\nurl = http://h/\n"),
+	    "t.conf:9: section [webhook] needs a name: [webhook \"NAME\"]");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\n"),
+	    "t.conf:9: missing required key 'url' in [webhook \"w\"]");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = ftp://h/\n"),
+	    "t.conf:10: url: expected an http:// or https:// URL, got "
+	    "'ftp://h/'");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = http://h/\n"
+	    "events = drift-found, drift\n"),
+	    "t.conf:11: events: unknown event type 'drift'");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = http://h/\n"
+	    "events = all, drift-found\n"),
+	    "t.conf:11: events: unknown event type 'all'");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = http://h/\n"
+	    "min-severity = high\n"),
+	    "t.conf:11: min-severity: expected info|warning|critical, got "
+	    "'high'");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = http://h/\n"
+	    "format = xml\n"), "t.conf:11: format: expected json|slack, got "
+	    "'xml'");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = http://h/\n"
+	    "max-age = 0\n"), "t.conf:11: max-age: expected a number of "
+	    "seconds from 1 to 2592000, got '0'");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = http://h/\n"
+	    "secret = hunter2\n"), "t.conf:11: unknown key 'secret' in "
+	    "[webhook \"w\"]");
+	ck_assert_str_eq(load_error(MINIMAL "[webhook \"w\"]\nurl = http://h/\n"
+	    "[webhook \"w\"]\nurl = http://h/\n"),
+	    "t.conf:11: duplicate section [webhook \"w\"] (first at line 9)");
+	ck_assert_str_eq(load_error("[daemon]\nflap-threshold = 1\n" MINIMAL),
+	    "t.conf:2: flap-threshold: expected 0 (off) or a number of "
+	    "transitions from 2 to 100, got '1'");
+
+	/* Printed back with every effective value. */
+	conf = load(MINIMAL "[webhook \"w\"]\nurl = http://h/\n");
+	ck_assert_ptr_nonnull(conf);
+	text = NULL;
+	{
+		size_t	 len;
+		FILE	*fp = open_memstream(&text, &len);
+
+		config_print(conf, fp);
+		fclose(fp);
+	}
+	ck_assert_ptr_nonnull(strstr(text, "\n[webhook \"w\"]\n\turl = "
+	    "http://h/\n\tevents = all\n\tmin-severity = info\n\tformat = "
+	    "json\n\tmax-age = 86400\n\ttimeout = 10\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\tflap-window = 600\n"));
+	free(text);
+	config_free(conf);
+}
+END_TEST
+
+/* The prober's keys: defaults, values, limits and the probe list. */
+START_TEST(test_probe_keys)
+{
+	struct config			*conf;
+	const struct provider_conf	*pc;
+	const char			*e;
+	char				*buf;
+	size_t				 len;
+	FILE				*f;
+
+	conf = load(MINIMAL);
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_uint_eq(conf->probe_interval, 30);
+	ck_assert_uint_eq(conf->probe_timeout, 1000);
+	ck_assert_uint_eq(conf->down_after, 3);
+	ck_assert_uint_eq(conf->up_after, 2);
+	ck_assert_uint_eq(conf->slow_ms, 500);
+	ck_assert_uint_eq(conf->zones[0].probe_sample, 20);
+	ck_assert_ptr_null(conf->providers[0].probe);
+	config_free(conf);
+
+	conf = load("[daemon]\nprobe-interval = 1\nprobe-timeout = 250\n"
+	    "down-after = 5\nup-after = 4\nslow-ms = 80\n" STORE
+	    "[provider \"p\"]\ntype = rfc2136\nserver = 127.0.0.1\n"
+	    "probe = 192.0.2.1, [2001:db8::1]:5353 192.0.2.2:53\n"
+	    "[zone \"example.com\"]\nproviders = p\nprobe-sample = 7\n");
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_uint_eq(conf->probe_interval, 1);
+	ck_assert_uint_eq(conf->probe_timeout, 250);
+	ck_assert_uint_eq(conf->down_after, 5);
+	ck_assert_uint_eq(conf->up_after, 4);
+	ck_assert_uint_eq(conf->slow_ms, 80);
+	ck_assert_uint_eq(conf->zones[0].probe_sample, 7);
+	pc = config_find_provider(conf, "p");
+	ck_assert_str_eq(pc->probe,
+	    "192.0.2.1, [2001:db8::1]:5353 192.0.2.2:53");
+	/* probe is a common key, not one of the type's options */
+	ck_assert_ptr_null(provider_conf_get(pc, "probe"));
+	f = open_memstream(&buf, &len);
+	config_print(conf, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\tprobe-interval = 1\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\tslow-ms = 80\n"));
+	ck_assert_ptr_nonnull(strstr(buf,
+	    "\tprobe = 192.0.2.1, [2001:db8::1]:5353 192.0.2.2:53\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\tprobe-sample = 7\n"));
+	free(buf);
+	config_free(conf);
+
+	e = load_error("[daemon]\nprobe-interval = 0\n" MINIMAL);
+	ck_assert_ptr_nonnull(strstr(e, "probe-interval: expected"));
+	e = load_error("[daemon]\ndown-after = 101\n" MINIMAL);
+	ck_assert_ptr_nonnull(strstr(e, "down-after: expected"));
+	e = load_error("[daemon]\nslow-ms = x\n" MINIMAL);
+	ck_assert_ptr_nonnull(strstr(e, "slow-ms: expected"));
+	e = load_error(STORE "[provider \"p\"]\ntype = rfc2136\n"
+	    "server = 127.0.0.1\nprobe = ns1.example.com\n" ZONE);
+	ck_assert_ptr_nonnull(strstr(e, "probe: expected IP addresses"));
+	e = load_error(STORE "[provider \"p\"]\ntype = rfc2136\n"
+	    "server = 127.0.0.1\nprobe = 2001:db8::1:53:x\n" ZONE);
+	ck_assert_ptr_nonnull(strstr(e, "probe: expected IP addresses"));
+	e = load_error(STORE PROV "[zone \"example.com\"]\nproviders = p\n"
+	    "probe-sample = -1\n");
+	ck_assert_ptr_nonnull(strstr(e, "probe-sample: expected"));
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -832,6 +1010,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0,
 	    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_probe_keys);
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_other_types);
 	tcase_add_test(tc, test_booleans);
@@ -840,6 +1019,7 @@ config_suite(void)
 	tcase_add_test(tc, test_syntax);
 	tcase_add_test(tc, test_print);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_webhook);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");

@@ -5,8 +5,8 @@
 #       mandoc is installed, and man --warnings (groff) when man is;
 #   (b) every key that src/config.c accepts is documented in
 #       multidns.conf.5, as an ".It Ic KEY" entry of the subsection it
-#       belongs to ("[daemon]", "[store]", "[provider ...]", "[zone ...]"
-#       for the section keys, "Provider type TYPE" for each type's own
+#       belongs to ("[daemon]", "[store]", "[provider ...]", "[zone ...]",
+#       "[webhook ...]" for the section keys, "Provider type TYPE" for each type's own
 #       keys), and no such entry names a key the code does not accept;
 #   (c) every command of dnsctl's keyword table (src/ctl/parser.c, t_main)
 #       has an ".It Cm COMMAND" entry in dnsctl.8;
@@ -82,7 +82,8 @@ fi
 # --- (b) configuration keys -----------------------------------------------
 
 # "section key" for every key the parser accepts.  The section is daemon,
-# store, provider or zone for the keys compared in config_key_SECTION(),
+# store, provider, zone or webhook for the keys compared in
+# config_key_SECTION(),
 # and "type:TYPE" for the rows of provider_keys[].
 awk '
 function keys_in(line, section,    rest) {
@@ -130,6 +131,7 @@ awk '
 	else if (title ~ /^\[store\]$/) sec = "store"
 	else if (title ~ /^\[provider /) sec = "provider"
 	else if (title ~ /^\[zone /) sec = "zone"
+	else if (title ~ /^\[webhook /) sec = "webhook"
 	else if (title ~ /^Provider type [a-z0-9_-]+$/) {
 		n = split(title, w, / +/)
 		sec = "type:" w[n]
@@ -152,7 +154,7 @@ done >"$tmp/unreadable"
 grep -v '^UNREADABLE ' "$tmp/code-keys" >"$tmp/keys" || true
 mv "$tmp/keys" "$tmp/code-keys"
 ncode=$(wc -l <"$tmp/code-keys")
-for s in daemon store provider zone; do
+for s in daemon store provider zone webhook; do
 	grep -q "^$s " "$tmp/code-keys" ||
 	    fail "found no [$s] key in $conf_c: has the parser changed shape?"
 done

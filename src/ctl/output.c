@@ -1,7 +1,8 @@
 /*
  * output.c: dnsctl's text output.  Any array of flat objects prints as a
  * table with the keys as columns, in the order they first appear, so a
- * new command needs no code here; only "status" has its own layout.
+ * new command needs no code here; only "status" has its own layout, and
+ * "latency" draws a box plot above its table.
  */
 #include "autoconf.h"
 
@@ -27,16 +28,21 @@ static const struct {
 } output_colours[] = {
 	{ "healthy", COLOUR_GREEN },
 	{ "ok", COLOUR_GREEN },
+	{ "delivered", COLOUR_GREEN },
 	{ "yes", COLOUR_GREEN },
 	{ "degraded", COLOUR_YELLOW },
 	{ "warning", COLOUR_YELLOW },
 	{ "withdrawn", COLOUR_YELLOW },
 	{ "paused", COLOUR_YELLOW },
+	{ "pending", COLOUR_YELLOW },
+	{ "suppressed", COLOUR_YELLOW },
 	{ "down", COLOUR_RED },
 	{ "no", COLOUR_RED },
 	{ "error", COLOUR_RED },
 	{ "failed", COLOUR_RED },
 	{ "refused", COLOUR_RED },
+	{ "critical", COLOUR_RED },
+	{ "undeliverable", COLOUR_RED },
 	{ "needs attention", COLOUR_RED },
 };
 
@@ -214,6 +220,78 @@ output_is_table(const cJSON *v)
 	return (1);
 }
 
+static double
+output_num(const cJSON *obj, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return (cJSON_IsNumber(v) ? v->valuedouble : 0);
+}
+
+/*
+ * One box plot line per provider on a shared scale from 0 to scale_ms:
+ * whiskers at the minimum and p99, the box from p25 to p75, the median
+ * as '|' inside it:  "pdns  |----[==|===]------|".
+ */
+static void
+output_text_boxplot(FILE *f, const cJSON *result)
+{
+	const cJSON	*rows, *row, *v;
+	char		 line[256], *name;
+	double		 scale, lo, q1, med, q3, hi;
+	int		 width, namew = 8, i, a, b, c, m, e;
+
+	rows = cJSON_GetObjectItemCaseSensitive(result, "latency");
+	scale = output_num(result, "scale_ms");
+	width = (int)output_num(result, "width");
+	if (!cJSON_IsArray(rows) || scale <= 0 || width < 8 ||
+	    width >= (int)sizeof(line))
+		return;
+	cJSON_ArrayForEach(row, rows) {
+		v = cJSON_GetObjectItemCaseSensitive(row, "provider");
+		if (cJSON_IsString(v) && (int)strlen(v->valuestring) > namew)
+			namew = (int)strlen(v->valuestring);
+	}
+	fprintf(f, "%-*s 0%*s%.0f ms\n", namew, "", width - 1, "", scale);
+	cJSON_ArrayForEach(row, rows) {
+		name = output_cell(cJSON_GetObjectItemCaseSensitive(row,
+		    "provider"));
+		if (output_num(row, "samples") <= 0) {
+			fprintf(f, "%-*s (no samples)\n", namew, name);
+			free(name);
+			continue;
+		}
+		lo = output_num(row, "min_ms");
+		q1 = output_num(row, "p25_ms");
+		med = output_num(row, "p50_ms");
+		q3 = output_num(row, "p75_ms");
+		hi = output_num(row, "p99_ms");
+		a = (int)(lo * (width - 1) / scale + 0.5);
+		b = (int)(q1 * (width - 1) / scale + 0.5);
+		m = (int)(med * (width - 1) / scale + 0.5);
+		c = (int)(q3 * (width - 1) / scale + 0.5);
+		e = (int)(hi * (width - 1) / scale + 0.5);
+		for (i = 0; i < width; i++) {
+			if (i < a || i > e)
+				line[i] = ' ';
+			else if (i < b || i > c)
+				line[i] = '-';
+			else
+				line[i] = '=';
+		}
+		line[a] = '|';
+		line[e] = '|';
+		line[b] = '[';
+		line[c] = ']';
+		line[m] = '|';
+		line[width] = '\0';
+		fprintf(f, "%-*s %s  p25 %.0f  p50 %.0f  p75 %.0f  p99 %.0f "
+		    "ms\n", namew, name, line, q1, med, q3, hi);
+		free(name);
+	}
+	fputc('\n', f);
+}
+
 static void
 output_text_generic(FILE *f, const char *cmd, const cJSON *result)
 {
@@ -221,6 +299,8 @@ output_text_generic(FILE *f, const char *cmd, const cJSON *result)
 	char		*s;
 	int		 width = 0, tables = 0;
 
+	if (strcmp(cmd, CTL_CMD_LATENCY) == 0)
+		output_text_boxplot(f, result);
 	/* Scalars first, as "key: value" with the values aligned. */
 	cJSON_ArrayForEach(v, result) {
 		if (v->string == NULL || output_is_table(v))
@@ -334,6 +414,27 @@ output_text_status(FILE *f, const cJSON *result)
 		output_text_table(f, rows);
 	}
 	cJSON_Delete(rows);
+
+	/* Alerts the webhooks could not take are worth a line. */
+	v = cJSON_GetObjectItemCaseSensitive(result, "alerts");
+	if (cJSON_IsObject(v)) {
+		const cJSON	*u, *pe;
+
+		u = cJSON_GetObjectItemCaseSensitive(v, "undeliverable_24h");
+		pe = cJSON_GetObjectItemCaseSensitive(v, "pending");
+		if (cJSON_IsNumber(u) && u->valuedouble > 0) {
+			fputc('\n', f);
+			fputs("alerts: ", f);
+			output_put(f, "state", "undeliverable", 0);
+			fprintf(f, ": %lld in the last 24 hours (see dnsctl "
+			    "alerts)\n", (long long)u->valuedouble);
+		} else if (cJSON_IsNumber(pe) && pe->valuedouble > 0) {
+			fputc('\n', f);
+			fprintf(f, "alerts: %lld deliver%s pending\n",
+			    (long long)pe->valuedouble,
+			    pe->valuedouble == 1 ? "y" : "ies");
+		}
+	}
 
 	if (output_attention(result)) {
 		fputc('\n', f);

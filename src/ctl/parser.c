@@ -45,6 +45,9 @@ static const struct token t_sync_force[];
 static const struct token t_history[];
 static const struct token t_history_zone[];
 static const struct token t_history_n[];
+static const struct token t_alerts[];
+static const struct token t_alerts_zone[];
+static const struct token t_alerts_n[];
 
 static const struct token t_main[] = {
 	{ KEYWORD, CTL_CMD_STATUS, NULL, t_end, "status" },
@@ -54,10 +57,12 @@ static const struct token t_main[] = {
 	{ KEYWORD, CTL_CMD_HISTORY, NULL, t_history,
 	    "history [ZONE] [-n N]" },
 	{ KEYWORD, CTL_CMD_HEALTH, NULL, t_zone_opt, "health [ZONE]" },
+	{ KEYWORD, CTL_CMD_LATENCY, NULL, t_zone, "latency ZONE" },
 	{ KEYWORD, CTL_CMD_PLAN, NULL, t_zone, "plan ZONE" },
 	{ KEYWORD, CTL_CMD_SYNC, NULL, t_sync, "sync [ZONE] [--force]" },
 	{ KEYWORD, CTL_CMD_RELOAD, NULL, t_end, "reload" },
 	{ KEYWORD, CTL_CMD_LINT, NULL, t_zone_opt, "lint [ZONE]" },
+	{ KEYWORD, CTL_CMD_ALERTS, NULL, t_alerts, "alerts [ZONE] [-n N]" },
 	{ KEYWORD, CTL_CMD_VERSION, NULL, t_end, "version" },
 	{ NOTOKEN, NULL, NULL, NULL, NULL }
 };
@@ -111,6 +116,25 @@ static const struct token t_history_zone[] = {
 };
 
 static const struct token t_history_n[] = {
+	{ NUMBER, "-n", CTL_ARG_LIMIT, t_end, NULL },
+	{ ENDTOKEN, NULL, NULL, NULL, NULL },
+	{ NOTOKEN, NULL, NULL, NULL, NULL }
+};
+
+static const struct token t_alerts[] = {
+	{ NUMBER, "-n", CTL_ARG_LIMIT, t_alerts_zone, NULL },
+	{ ZONE, "ZONE", CTL_ARG_ZONE, t_alerts_n, NULL },
+	{ ENDTOKEN, NULL, NULL, NULL, NULL },
+	{ NOTOKEN, NULL, NULL, NULL, NULL }
+};
+
+static const struct token t_alerts_zone[] = {
+	{ ZONE, "ZONE", CTL_ARG_ZONE, t_end, NULL },
+	{ ENDTOKEN, NULL, NULL, NULL, NULL },
+	{ NOTOKEN, NULL, NULL, NULL, NULL }
+};
+
+static const struct token t_alerts_n[] = {
 	{ NUMBER, "-n", CTL_ARG_LIMIT, t_end, NULL },
 	{ ENDTOKEN, NULL, NULL, NULL, NULL },
 	{ NOTOKEN, NULL, NULL, NULL, NULL }
