@@ -63,6 +63,8 @@
 #define DEFAULT_SLOW_MS		500
 #define DEFAULT_FLAP_WINDOW	600
 #define DEFAULT_FLAP_THRESHOLD	4
+#define DEFAULT_WITHDRAW_AFTER	60
+#define DEFAULT_REINSTATE_AFTER	300
 #define DEFAULT_WEBHOOK_MAX_AGE	86400
 #define DEFAULT_WEBHOOK_TIMEOUT	10
 
@@ -119,6 +121,7 @@ static const struct provider_key provider_keys[] = {
 	{ "cloudflare", "api-url", VTYPE_URL, 0, NULL, NULL },
 	{ "cloudflare", "zone-id", VTYPE_WORD, 0, NULL, NULL },
 	{ "cloudflare", "proxied", VTYPE_CHOICE, 0, "leave", "leave|manage" },
+	{ "cloudflare", "nameservers", VTYPE_NAMES, 0, NULL, NULL },
 
 	{ "route53", "access-key-id", VTYPE_WORD, 0, NULL, NULL },
 	{ "route53", "secret-access-key-file", VTYPE_PATH, 0, NULL, NULL },
@@ -127,12 +130,16 @@ static const struct provider_key provider_keys[] = {
 	{ "route53", "hosted-zone-id", VTYPE_WORD, 0, NULL, NULL },
 	{ "route53", "api-url", VTYPE_URL, 0, NULL, NULL },
 	{ "route53", "region", VTYPE_WORD, 0, "us-east-1", NULL },
+	{ "route53", "nameservers", VTYPE_NAMES, 0, NULL, NULL },
+	{ "route53", "wait-insync", VTYPE_BOOL, 0, "no", NULL },
 
 	{ "gcloud", "service-account-file", VTYPE_PATH, 1, NULL, NULL },
 	{ "gcloud", "project", VTYPE_WORD, 1, NULL, NULL },
 	{ "gcloud", "managed-zone", VTYPE_WORD, 0, NULL, NULL },
 	{ "gcloud", "api-url", VTYPE_URL, 0, NULL, NULL },
 	{ "gcloud", "token-url", VTYPE_URL, 0, NULL, NULL },
+	{ "gcloud", "nameservers", VTYPE_NAMES, 0, NULL, NULL },
+	{ "gcloud", "change-timeout", VTYPE_WORD, 0, "120", NULL },
 };
 
 /* Keys that must be given together or not at all. */
@@ -225,6 +232,12 @@ zone_mode_name(enum zone_mode mode)
 	if ((unsigned)mode >= NITEMS(zone_mode_names))
 		return ("unknown");
 	return (zone_mode_names[mode]);
+}
+
+const char *
+outage_action_name(enum outage_action a)
+{
+	return (a == OUTAGE_WITHDRAW ? "withdraw" : "alert");
 }
 
 const char *
@@ -1113,6 +1126,23 @@ config_key_daemon(struct config_parse *cp, const char *key, const char *value)
 			config_error(cp, cp->line, "slow-ms: expected a number "
 			    "of milliseconds from 1 to 60000, got '%."
 			    CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "on-outage") == 0) {
+		if (strcmp(value, "alert") == 0)
+			conf->on_outage = OUTAGE_ALERT;
+		else if (strcmp(value, "withdraw") == 0)
+			conf->on_outage = OUTAGE_WITHDRAW;
+		else
+			config_error(cp, cp->line, "on-outage: expected "
+			    "alert|withdraw, got '%." CONFIG_ECHO_MAX "s'",
+			    value);
+	} else if (strcmp(key, "withdraw-after") == 0 ||
+	    strcmp(key, "reinstate-after") == 0) {
+		if (config_parse_uint(value, 0, 86400, strcmp(key,
+		    "withdraw-after") == 0 ? &conf->withdraw_after :
+		    &conf->reinstate_after) != 0)
+			config_error(cp, cp->line, "%s: expected a number of "
+			    "seconds from 0 to 86400, got '%." CONFIG_ECHO_MAX
+			    "s'", key, value);
 	} else
 		config_error(cp, cp->line, "unknown key '%s' in [daemon]", key);
 }
@@ -1705,6 +1735,9 @@ config_load(const char *path, char *err, size_t errlen)
 	conf->slow_ms = DEFAULT_SLOW_MS;
 	conf->flap_window = DEFAULT_FLAP_WINDOW;
 	conf->flap_threshold = DEFAULT_FLAP_THRESHOLD;
+	conf->on_outage = OUTAGE_ALERT;
+	conf->withdraw_after = DEFAULT_WITHDRAW_AFTER;
+	conf->reinstate_after = DEFAULT_REINSTATE_AFTER;
 	conf->store_kind = STORE_KIND_DIR;
 	conf->store_poll = DEFAULT_STORE_POLL;
 	cp.conf = conf;
@@ -1865,6 +1898,14 @@ config_print(const struct config *conf, FILE *fp)
 	if (conf->flap_threshold != DEFAULT_FLAP_THRESHOLD ||
 	    conf->nwebhooks > 0)
 		fprintf(fp, "\tflap-threshold = %u\n", conf->flap_threshold);
+	/* Printed when set, so configs without remediation print as before. */
+	if (conf->on_outage != OUTAGE_ALERT)
+		fprintf(fp, "\ton-outage = %s\n",
+		    outage_action_name(conf->on_outage));
+	if (conf->withdraw_after != DEFAULT_WITHDRAW_AFTER)
+		fprintf(fp, "\twithdraw-after = %u\n", conf->withdraw_after);
+	if (conf->reinstate_after != DEFAULT_REINSTATE_AFTER)
+		fprintf(fp, "\treinstate-after = %u\n", conf->reinstate_after);
 
 	fprintf(fp, "\n[store]\n");
 	fprintf(fp, "\ttype = %s\n", store_kind_name(conf->store_kind));
