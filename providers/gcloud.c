@@ -53,11 +53,8 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 #include <ldns/ldns.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
+#include "gcloud-auth.h"
 #include "http.h"
 #include "log.h"
 #include "provider.h"
@@ -66,13 +63,8 @@
 #define GCLOUD_API_URL		"https://dns.googleapis.com"
 #define GCLOUD_TOKEN_URL	"https://oauth2.googleapis.com/token"
 #define GCLOUD_API		"/dns/v1"
-#define GCLOUD_SCOPE		\
-	"https://www.googleapis.com/auth/ndev.clouddns.readwrite"
 #define GCLOUD_GRANT		\
 	"urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
-#define GCLOUD_JWT_LIFE		3600	/* seconds, Google's maximum */
-#define GCLOUD_TOKEN_MARGIN_MS	(5 * 60 * 1000)
-#define GCLOUD_TOKEN_MAX	4096	/* bytes of access token accepted */
 #define GCLOUD_MAX_ADD		1000	/* additions per change */
 #define GCLOUD_MAX_DEL		1000	/* deletions per change */
 #define GCLOUD_MAX_RRDATA	100000	/* bytes of rrdata per change */
@@ -80,7 +72,6 @@
 #define GCLOUD_POLL_MAX_MS	2000
 #define GCLOUD_CHANGE_TIMEOUT	120	/* seconds */
 #define GCLOUD_MAX_PAGES	100000
-#define GCLOUD_ERR_MAX		512
 
 enum gcloud_kind {
 	GCLOUD_FETCH,
@@ -176,24 +167,17 @@ struct gcloud_op {
 struct gcloud {
 	struct provider			*p;
 	char				*api;	/* .../projects/{project} */
-	char				*token_url;
 	char				*project;
 	char				*mzone;	/* configured managed zone */
-	char				*email;
-	char				*key_id;
-	EVP_PKEY			*pkey;	/* secret */
 	char				**ns;	/* configured nameservers */
 	size_t				 nns;
 	unsigned			 change_timeout;	/* seconds */
 	struct http_pool		*pool;	/* the API */
 	struct http_pool		*tpool;	/* the token endpoint */
 
-	char				*token;	/* secret */
-	unsigned			 token_gen;
-	uint64_t			 token_until_ms;	/* use before */
+	struct gcloud_auth		 auth;	/* key and token, secret */
 	struct http_request		*treq;	/* token request in flight */
 	uint64_t			 treq_ms;
-	unsigned			 ntokens;	/* tokens obtained */
 
 	TAILQ_HEAD(, gcloud_op)		 ops;
 	TAILQ_HEAD(, gcloud_zone)	 zones;
@@ -218,7 +202,7 @@ static int	gcloud_request(struct gcloud_op *, const char *, char *,
 
 /* --- helpers -------------------------------------------------------------- */
 
-static uint64_t
+uint64_t
 gcloud_now_ms(void)
 {
 	struct timespec	ts;
@@ -227,7 +211,7 @@ gcloud_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-static void
+void
 gcloud_wipe_free(char *s)
 {
 	if (s == NULL)
@@ -276,41 +260,8 @@ gcloud_escape(const char *s)
 	return (out);
 }
 
-/* base64url without padding (RFC 7515 section 2). */
-static char *
-gcloud_b64url(const unsigned char *in, size_t len)
-{
-	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	char			*out, *o;
-	uint32_t		 v;
-	size_t			 i;
-
-	out = o = xmalloc((len + 2) / 3 * 4 + 1);
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-		    in[i + 2];
-		*o++ = tab[v >> 18 & 0x3f];
-		*o++ = tab[v >> 12 & 0x3f];
-		*o++ = tab[v >> 6 & 0x3f];
-		*o++ = tab[v & 0x3f];
-	}
-	if (len - i == 1) {
-		v = (uint32_t)in[i] << 16;
-		*o++ = tab[v >> 18 & 0x3f];
-		*o++ = tab[v >> 12 & 0x3f];
-	} else if (len - i == 2) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		*o++ = tab[v >> 18 & 0x3f];
-		*o++ = tab[v >> 12 & 0x3f];
-		*o++ = tab[v >> 6 & 0x3f];
-	}
-	*o = '\0';
-	return (out);
-}
-
 /* Parse a whole body as JSON; NULL when it is not (or has trailing junk). */
-static cJSON *
+cJSON *
 gcloud_parse_json(const char *body, size_t len)
 {
 	cJSON		*j;
@@ -330,7 +281,7 @@ gcloud_parse_json(const char *body, size_t len)
 	return (j);
 }
 
-static const char *
+const char *
 gcloud_json_str(const cJSON *o, const char *key)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -749,82 +700,6 @@ gcloud_op_fail_later(struct gcloud_op *op, const char *error)
 
 /* --- the access token ----------------------------------------------------- */
 
-static int
-gcloud_token_usable(const struct gcloud *gc)
-{
-	return (gc->token != NULL && gcloud_now_ms() < gc->token_until_ms);
-}
-
-static void
-gcloud_token_drop(struct gcloud *gc)
-{
-	gcloud_wipe_free(gc->token);
-	gc->token = NULL;
-	gc->token_until_ms = 0;
-}
-
-/* The signed JWT (secret), or NULL with err set. */
-static char *
-gcloud_jwt(struct gcloud *gc, char *err, size_t errlen)
-{
-	cJSON		*h, *c;
-	char		*hs, *cs, *hb, *cb, *input, *sigb, *jwt = NULL;
-	unsigned char	*sig = NULL;
-	size_t		 siglen = 0;
-	EVP_MD_CTX	*ctx;
-	time_t		 now = time(NULL);
-
-	h = cJSON_CreateObject();
-	cJSON_AddStringToObject(h, "alg", "RS256");
-	cJSON_AddStringToObject(h, "typ", "JWT");
-	if (gc->key_id != NULL)
-		cJSON_AddStringToObject(h, "kid", gc->key_id);
-	c = cJSON_CreateObject();
-	cJSON_AddStringToObject(c, "iss", gc->email);
-	cJSON_AddStringToObject(c, "scope", GCLOUD_SCOPE);
-	cJSON_AddStringToObject(c, "aud", gc->token_url);
-	cJSON_AddNumberToObject(c, "iat", (double)now);
-	cJSON_AddNumberToObject(c, "exp", (double)(now + GCLOUD_JWT_LIFE));
-	if ((hs = cJSON_PrintUnformatted(h)) == NULL ||
-	    (cs = cJSON_PrintUnformatted(c)) == NULL)
-		fatalx("gcloud", "cJSON_PrintUnformatted");
-	cJSON_Delete(h);
-	cJSON_Delete(c);
-	hb = gcloud_b64url((const unsigned char *)hs, strlen(hs));
-	cb = gcloud_b64url((const unsigned char *)cs, strlen(cs));
-	cJSON_free(hs);
-	cJSON_free(cs);
-	xasprintf(&input, "%s.%s", hb, cb);
-	free(hb);
-	free(cb);
-
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		fatalx("gcloud", "EVP_MD_CTX_new");
-	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, gc->pkey) != 1 ||
-	    EVP_DigestSign(ctx, NULL, &siglen, (unsigned char *)input,
-	    strlen(input)) != 1)
-		goto fail;
-	sig = xmalloc(siglen);
-	if (EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)input,
-	    strlen(input)) != 1)
-		goto fail;
-	sigb = gcloud_b64url(sig, siglen);
-	xasprintf(&jwt, "%s.%s", input, sigb);
-	free(sigb);
-	free(sig);
-	free(input);
-	EVP_MD_CTX_free(ctx);
-	return (jwt);
-
-fail:
-	ERR_clear_error();
-	snprintf(err, errlen, "cannot sign the JWT (RS256)");
-	free(sig);
-	free(input);
-	EVP_MD_CTX_free(ctx);
-	return (NULL);
-}
-
 /* Ask for a token unless a request is in flight already. */
 static int
 gcloud_token_start(struct gcloud *gc, char *err, size_t errlen)
@@ -838,13 +713,13 @@ gcloud_token_start(struct gcloud *gc, char *err, size_t errlen)
 
 	if (gc->treq != NULL)
 		return (0);
-	if ((jwt = gcloud_jwt(gc, err, errlen)) == NULL)
+	if ((jwt = gcloud_auth_jwt(&gc->auth, err, errlen)) == NULL)
 		return (-1);
 	xasprintf(&body, "grant_type=%s&assertion=%s", GCLOUD_GRANT, jwt);
 	gcloud_wipe_free(jwt);
 	memset(&rp, 0, sizeof(rp));
 	rp.method = "POST";
-	rp.url = gc->token_url;
+	rp.url = gc->auth.token_url;
 	rp.headers = hdrs;
 	rp.body = body;
 	rp.body_len = strlen(body);
@@ -870,8 +745,8 @@ gcloud_send_now(struct gcloud_op *op)
 	struct http_request_params	 rp;
 
 	gcloud_wipe_free(op->auth);
-	xasprintf(&op->auth, "Authorization: Bearer %s", gc->token);
-	op->token_gen = gc->token_gen;
+	xasprintf(&op->auth, "Authorization: Bearer %s", gc->auth.token);
+	op->token_gen = gc->auth.token_gen;
 	op->headers[0] = op->auth;
 	op->headers[1] = "Accept: application/json";
 	op->headers[2] = op->body != NULL ?
@@ -896,7 +771,7 @@ gcloud_send(struct gcloud_op *op, char *err, size_t errlen)
 {
 	struct gcloud	*gc = op->gc;
 
-	if (gcloud_token_usable(gc)) {
+	if (gcloud_auth_usable(&gc->auth)) {
 		if (gcloud_send_now(op) == -1) {
 			snprintf(err, errlen, "cannot start the HTTP request");
 			return (-1);
@@ -925,64 +800,6 @@ gcloud_request(struct gcloud_op *op, const char *method, char *url,
 	return (gcloud_send(op, err, errlen));
 }
 
-/* Parse a token answer; 0 with gc->token set, or -1 with err. */
-static int
-gcloud_token_parse(struct gcloud *gc, const struct http_response *resp,
-    char *err, size_t errlen)
-{
-	cJSON		*j;
-	const cJSON	*tok, *exp, *type;
-	const char	*s;
-	uint64_t	 life_ms, margin_ms;
-
-	if ((j = gcloud_parse_json(resp->body, resp->body_len)) == NULL) {
-		snprintf(err, errlen, "token endpoint: invalid response (not "
-		    "a JSON object)");
-		return (-1);
-	}
-	tok = cJSON_GetObjectItemCaseSensitive(j, "access_token");
-	exp = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
-	type = cJSON_GetObjectItemCaseSensitive(j, "token_type");
-	if (!cJSON_IsString(tok) || tok->valuestring == NULL ||
-	    tok->valuestring[0] == '\0' ||
-	    strlen(tok->valuestring) > GCLOUD_TOKEN_MAX ||
-	    !cJSON_IsNumber(exp) || exp->valuedouble < 1 ||
-	    exp->valuedouble > 86400 * 7 ||
-	    (type != NULL && (!cJSON_IsString(type) ||
-	    strcasecmp(type->valuestring, "Bearer") != 0))) {
-		snprintf(err, errlen, "token endpoint: invalid response (no "
-		    "Bearer access_token with expires_in)");
-		goto fail;
-	}
-	for (s = tok->valuestring; *s != '\0'; s++) {
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) {
-			snprintf(err, errlen, "token endpoint: invalid "
-			    "response (bad character in access_token)");
-			goto fail;
-		}
-	}
-	gcloud_token_drop(gc);
-	gc->token = xstrdup(tok->valuestring);
-	gc->token_gen++;
-	gc->ntokens++;
-	life_ms = (uint64_t)(exp->valuedouble * 1000);
-	margin_ms = life_ms / 2 < GCLOUD_TOKEN_MARGIN_MS ? life_ms / 2 :
-	    GCLOUD_TOKEN_MARGIN_MS;
-	/* the clock starts when the request was sent */
-	gc->token_until_ms = gc->treq_ms + life_ms - margin_ms;
-	log_debug("gcloud", "%s: access token obtained, used for %llu s",
-	    gc->p->name, (unsigned long long)((life_ms - margin_ms) / 1000));
-	explicit_bzero(tok->valuestring, strlen(tok->valuestring));
-	cJSON_Delete(j);
-	return (0);
-
-fail:
-	if (cJSON_IsString(tok) && tok->valuestring != NULL)
-		explicit_bzero(tok->valuestring, strlen(tok->valuestring));
-	cJSON_Delete(j);
-	return (-1);
-}
-
 /*
  * The token request came back.  Every op waiting for it is sent, or
  * failed from the event loop: no user callback runs from here.
@@ -1001,7 +818,8 @@ gcloud_token_cb(const struct http_response *resp, void *arg)
 		snprintf(err, sizeof(err), "token endpoint: %.450s", text);
 		ok = -1;
 	} else
-		ok = gcloud_token_parse(gc, resp, err, sizeof(err));
+		ok = gcloud_auth_parse(&gc->auth, gc->p->name,
+		    gc->treq_ms, resp, err, sizeof(err));
 	if (ok == -1)
 		log_debug("gcloud", "%s: %s", gc->p->name, err);
 	TAILQ_FOREACH(op, &gc->ops, entry) {
@@ -1756,8 +1574,8 @@ gcloud_http_cb(const struct http_response *resp, void *arg)
 		op->reauthed = 1;
 		log_debug("gcloud", "%s: %s: access token refused (HTTP 401), "
 		    "getting a new one", gc->p->name, op->origin);
-		if (op->token_gen == gc->token_gen)
-			gcloud_token_drop(gc);
+		if (op->token_gen == gc->auth.token_gen)
+			gcloud_auth_drop(&gc->auth);
 		if (gcloud_send(op, err, sizeof(err)) == -1)
 			gcloud_op_fail(op, err);
 		return;
@@ -1919,35 +1737,20 @@ gcloud_free(struct provider *p)
 	gcloud_cancel(p);
 	http_pool_free(gc->pool);
 	http_pool_free(gc->tpool);
-	gcloud_token_drop(gc);
-	EVP_PKEY_free(gc->pkey);
+	gcloud_auth_clear(&gc->auth);
 	while ((gz = TAILQ_FIRST(&gc->zones)) != NULL)
 		gcloud_zone_drop(gc, gz->origin);
 	gcloud_names_free(gc->ns, gc->nns);
 	free(gc->api);
-	free(gc->token_url);
 	free(gc->project);
 	free(gc->mzone);
-	free(gc->email);
-	free(gc->key_id);
 	free(gc);
 	p->priv = NULL;
 }
 
 /* --- init ----------------------------------------------------------------- */
 
-/* Never ask for a pass phrase on a terminal. */
-static int
-gcloud_nopass_cb(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return (-1);
-}
-
-static int
+int
 gcloud_url_ok(const char *url)
 {
 	const char	*s;
@@ -1971,87 +1774,6 @@ gcloud_word_ok(const char *s, const char *extra)
 			return (0);
 	}
 	return (1);
-}
-
-/* Read the service account key file: identity and private key. */
-static int
-gcloud_read_key(struct gcloud *gc, const char *path, char **token_uri,
-    char *err, size_t errlen)
-{
-	struct provider	*p = gc->p;
-	cJSON		*j;
-	cJSON		*pk;
-	const char	*type, *email, *kid, *tu;
-	char		*buf, msg[GCLOUD_ERR_MAX];
-	BIO		*bio;
-	int		 rv = -1;
-
-	if ((buf = provider_read_secret(path, msg, sizeof(msg))) == NULL) {
-		snprintf(err, errlen, "provider %s: service-account-file: %s",
-		    p->name, msg);
-		return (-1);
-	}
-	j = gcloud_parse_json(buf, strlen(buf));
-	explicit_bzero(buf, strlen(buf));
-	free(buf);
-	if (j == NULL) {
-		snprintf(err, errlen, "provider %s: service-account-file: not "
-		    "a JSON object", p->name);
-		return (-1);
-	}
-	type = gcloud_json_str(j, "type");
-	email = gcloud_json_str(j, "client_email");
-	kid = gcloud_json_str(j, "private_key_id");
-	tu = gcloud_json_str(j, "token_uri");
-	pk = cJSON_GetObjectItemCaseSensitive(j, "private_key");
-	if (type != NULL && strcmp(type, "service_account") != 0) {
-		snprintf(err, errlen, "provider %s: service-account-file: type "
-		    "is not \"service_account\"", p->name);
-		goto done;
-	}
-	if (email == NULL || email[0] == '\0' || strlen(email) > 320) {
-		snprintf(err, errlen, "provider %s: service-account-file: no "
-		    "client_email", p->name);
-		goto done;
-	}
-	if (!cJSON_IsString(pk) || pk->valuestring == NULL) {
-		snprintf(err, errlen, "provider %s: service-account-file: no "
-		    "private_key", p->name);
-		goto done;
-	}
-	if (tu != NULL && !gcloud_url_ok(tu)) {
-		snprintf(err, errlen, "provider %s: service-account-file: "
-		    "token_uri is not an http:// or https:// URL", p->name);
-		goto done;
-	}
-	if ((bio = BIO_new_mem_buf(pk->valuestring, -1)) == NULL)
-		fatalx("gcloud", "BIO_new_mem_buf");
-	gc->pkey = PEM_read_bio_PrivateKey(bio, NULL, gcloud_nopass_cb, NULL);
-	BIO_free(bio);
-	ERR_clear_error();
-	if (gc->pkey == NULL) {
-		snprintf(err, errlen, "provider %s: service-account-file: "
-		    "private_key is not a readable PEM private key "
-		    "(unencrypted PKCS#8 expected)", p->name);
-		goto done;
-	}
-	if (EVP_PKEY_base_id(gc->pkey) != EVP_PKEY_RSA) {
-		snprintf(err, errlen, "provider %s: service-account-file: "
-		    "private_key is not an RSA key", p->name);
-		goto done;
-	}
-	gc->email = xstrdup(email);
-	if (kid != NULL && kid[0] != '\0')
-		gc->key_id = xstrdup(kid);
-	if (tu != NULL)
-		*token_uri = xstrdup(tu);
-	rv = 0;
-
-done:
-	if (cJSON_IsString(pk) && pk->valuestring != NULL)
-		explicit_bzero(pk->valuestring, strlen(pk->valuestring));
-	cJSON_Delete(j);
-	return (rv);
 }
 
 /* Split the nameservers value: absolute names, lower-cased. */
@@ -2137,7 +1859,8 @@ gcloud_init(struct provider *p, char *err, size_t errlen)
 		    "required", p->name);
 		goto fail;
 	}
-	if (gcloud_read_key(gc, file, &token_uri, err, errlen) == -1)
+	if (gcloud_auth_read_key(&gc->auth, p->name, file,
+	    &token_uri, err, errlen) == -1)
 		goto fail;
 	if ((turl = provider_conf_get(p->conf, "token-url")) == NULL)
 		turl = token_uri != NULL ? token_uri : GCLOUD_TOKEN_URL;
@@ -2147,7 +1870,7 @@ gcloud_init(struct provider *p, char *err, size_t errlen)
 		free(token_uri);
 		goto fail;
 	}
-	gc->token_url = xstrdup(turl);
+	gc->auth.token_url = xstrdup(turl);
 	free(token_uri);
 
 	if ((ns = provider_conf_get(p->conf, "nameservers")) != NULL &&
