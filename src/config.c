@@ -39,6 +39,7 @@
 #include "diff.h"
 #include "dnsio.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "xmalloc.h"
 #include "zone.h"
@@ -63,6 +64,9 @@
 #define DEFAULT_SLOW_MS		500
 #define DEFAULT_FLAP_WINDOW	600
 #define DEFAULT_FLAP_THRESHOLD	4
+#define DEFAULT_DELEGATION_INTERVAL 3600
+#define DEFAULT_LINT_MIN_TTL	300
+#define DEFAULT_LINT_MAX_NS_TTL	86400
 #define DEFAULT_WITHDRAW_AFTER	60
 #define DEFAULT_REINSTATE_AFTER	300
 #define DEFAULT_WEBHOOK_MAX_AGE	86400
@@ -1071,6 +1075,17 @@ config_key_daemon(struct config_parse *cp, const char *key, const char *value)
 			return;
 		}
 		conf->user = xstrdup(value);
+	} else if (strcmp(key, "metrics") == 0) {
+		char		host[METRICS_ADDR_MAX], why[160];
+		uint16_t	port;
+
+		if (metrics_addr_parse(value, host, sizeof(host), &port, why,
+		    sizeof(why)) == -1) {
+			config_error(cp, cp->line, "metrics: %s", why);
+			return;
+		}
+		free(conf->metrics);
+		conf->metrics = xstrdup(value);
 	} else if (strcmp(key, "log-level") == 0) {
 		if (strcmp(value, "error") != 0 && strcmp(value, "warning") != 0 &&
 		    strcmp(value, "info") != 0 && strcmp(value, "debug") != 0) {
@@ -1126,6 +1141,20 @@ config_key_daemon(struct config_parse *cp, const char *key, const char *value)
 			config_error(cp, cp->line, "slow-ms: expected a number "
 			    "of milliseconds from 1 to 60000, got '%."
 			    CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "delegation-interval") == 0) {
+		if (config_parse_uint(value, 1, 604800,
+		    &conf->delegation_interval) != 0)
+			config_error(cp, cp->line, "delegation-interval: "
+			    "expected a number of seconds from 1 to 604800, got "
+			    "'%." CONFIG_ECHO_MAX "s'", value);
+	} else if (strcmp(key, "lint-min-ttl") == 0 ||
+	    strcmp(key, "lint-max-ns-ttl") == 0) {
+		if (config_parse_uint(value, 0, ZONE_TTL_MAX, strcmp(key,
+		    "lint-min-ttl") == 0 ? &conf->lint_min_ttl :
+		    &conf->lint_max_ns_ttl) != 0)
+			config_error(cp, cp->line, "%s: expected a TTL in "
+			    "seconds from 0 to %u, got '%." CONFIG_ECHO_MAX
+			    "s'", key, ZONE_TTL_MAX, value);
 	} else if (strcmp(key, "on-outage") == 0) {
 		if (strcmp(value, "alert") == 0)
 			conf->on_outage = OUTAGE_ALERT;
@@ -1188,9 +1217,13 @@ config_key_store(struct config_parse *cp, const char *key, const char *value)
 		config_error(cp, cp->line, "unknown key '%s' in [store]", key);
 }
 
-/* probe = ADDR[:PORT] ...: IP literals, separated by spaces or commas. */
+/*
+ * probe = ADDR[:PORT] ... (and parent = ...): IP literals, separated by
+ * spaces or commas.
+ */
 static int
-config_probe_check(struct config_parse *cp, const char *value)
+config_probe_check(struct config_parse *cp, const char *key,
+    const char *value)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
@@ -1199,15 +1232,15 @@ config_probe_check(struct config_parse *cp, const char *value)
 
 	nwords = config_split(value, &words);
 	if (nwords == 0) {
-		config_error(cp, cp->line, "probe: expected at least one "
-		    "address");
+		config_error(cp, cp->line, "%s: expected at least one "
+		    "address", key);
 		return (-1);
 	}
 	for (i = 0; i < nwords; i++) {
 		if (dnsio_addr_parse(words[i], 53, &ss, &sslen) == -1) {
-			config_error(cp, cp->line, "probe: expected IP "
+			config_error(cp, cp->line, "%s: expected IP "
 			    "addresses with optional ports (IPv6 in brackets "
-			    "with a port), got '%." CONFIG_ECHO_MAX "s'",
+			    "with a port), got '%." CONFIG_ECHO_MAX "s'", key,
 			    words[i]);
 			config_free_words(words, nwords);
 			return (-1);
@@ -1248,7 +1281,7 @@ config_key_provider(struct config_parse *cp, const char *key,
 			    "number from 1 to 64, got '%." CONFIG_ECHO_MAX "s'",
 			    value);
 	} else if (strcmp(key, "probe") == 0) {
-		if (config_probe_check(cp, value) == 0) {
+		if (config_probe_check(cp, "probe", value) == 0) {
 			free(pc->probe);
 			pc->probe = xstrdup(value);
 		}
@@ -1341,6 +1374,11 @@ config_key_zone(struct config_parse *cp, const char *key, const char *value)
 			config_error(cp, cp->line, "%s: expected a percentage "
 			    "from 0 to 100, got '%." CONFIG_ECHO_MAX "s'", key,
 			    value);
+	} else if (strcmp(key, "parent") == 0) {
+		if (config_probe_check(cp, "parent", value) == 0) {
+			free(zc->parent);
+			zc->parent = xstrdup(value);
+		}
 	} else if (strcmp(key, "probe-sample") == 0) {
 		if (config_parse_uint(value, 0, 1000000,
 		    &zc->probe_sample) != 0)
@@ -1735,6 +1773,9 @@ config_load(const char *path, char *err, size_t errlen)
 	conf->slow_ms = DEFAULT_SLOW_MS;
 	conf->flap_window = DEFAULT_FLAP_WINDOW;
 	conf->flap_threshold = DEFAULT_FLAP_THRESHOLD;
+	conf->delegation_interval = DEFAULT_DELEGATION_INTERVAL;
+	conf->lint_min_ttl = DEFAULT_LINT_MIN_TTL;
+	conf->lint_max_ns_ttl = DEFAULT_LINT_MAX_NS_TTL;
 	conf->on_outage = OUTAGE_ALERT;
 	conf->withdraw_after = DEFAULT_WITHDRAW_AFTER;
 	conf->reinstate_after = DEFAULT_REINSTATE_AFTER;
@@ -1791,6 +1832,7 @@ config_free(struct config *conf)
 		zc = &conf->zones[i];
 		free(zc->name);
 		free(zc->file);
+		free(zc->parent);
 		config_free_words(zc->providers, zc->nproviders);
 		for (j = 0; j < zc->nignores; j++)
 			ignore_clear(&zc->ignores[j]);
@@ -1809,6 +1851,7 @@ config_free(struct config *conf)
 	free(conf->state_path);
 	free(conf->socket_path);
 	free(conf->user);
+	free(conf->metrics);
 	free(conf->store_path);
 	free(conf->store_ref);
 	free(conf);
@@ -1877,6 +1920,8 @@ config_print(const struct config *conf, FILE *fp)
 	fprintf(fp, "\tsocket = %s\n", conf->socket_path);
 	if (conf->user != NULL)
 		fprintf(fp, "\tuser = %s\n", conf->user);
+	if (conf->metrics != NULL)
+		fprintf(fp, "\tmetrics = %s\n", conf->metrics);
 	fprintf(fp, "\tlog-level = %s\n", log_level_name(conf->log_level));
 	fprintf(fp, "\tinterval = %u\n", conf->interval);
 	fprintf(fp, "\tjitter = %u\n", conf->jitter_pct);
@@ -1898,6 +1943,14 @@ config_print(const struct config *conf, FILE *fp)
 	if (conf->flap_threshold != DEFAULT_FLAP_THRESHOLD ||
 	    conf->nwebhooks > 0)
 		fprintf(fp, "\tflap-threshold = %u\n", conf->flap_threshold);
+	/* Printed when set, so configs without them print as before. */
+	if (conf->delegation_interval != DEFAULT_DELEGATION_INTERVAL)
+		fprintf(fp, "\tdelegation-interval = %u\n",
+		    conf->delegation_interval);
+	if (conf->lint_min_ttl != DEFAULT_LINT_MIN_TTL)
+		fprintf(fp, "\tlint-min-ttl = %u\n", conf->lint_min_ttl);
+	if (conf->lint_max_ns_ttl != DEFAULT_LINT_MAX_NS_TTL)
+		fprintf(fp, "\tlint-max-ns-ttl = %u\n", conf->lint_max_ns_ttl);
 	/* Printed when set, so configs without remediation print as before. */
 	if (conf->on_outage != OUTAGE_ALERT)
 		fprintf(fp, "\ton-outage = %s\n",
@@ -1956,6 +2009,8 @@ config_print(const struct config *conf, FILE *fp)
 		fprintf(fp, "\tsafety-min-rrsets = %u\n", zc->safety_min_rrsets);
 		if (zc->probe_sample != DEFAULT_PROBE_SAMPLE)
 			fprintf(fp, "\tprobe-sample = %u\n", zc->probe_sample);
+		if (zc->parent != NULL)
+			fprintf(fp, "\tparent = %s\n", zc->parent);
 	}
 
 	for (i = 0; i < conf->nwebhooks; i++) {

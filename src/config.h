@@ -1,7 +1,7 @@
 /*
  * config.h: the configuration file, INI read with inih.
  *
- *   [daemon]                 state, socket, user, log-level, interval, ...
+ *   [daemon]                 state, socket, user, metrics, log-level, ...
  *   [store]                  type = git|directory, path, ref, poll
  *   [provider "NAME"]        type = powerdns|rfc2136|..., then its own keys
  *   [zone "example.com"]     file, providers, mode, ignore (repeatable), ...
@@ -35,6 +35,12 @@ enum store_kind {
 enum zone_mode {
 	ZONE_MODE_ENFORCE,	/* repair drift */
 	ZONE_MODE_ALERT,	/* only record and report it */
+};
+
+/* What a provider outage does (remediate.h). */
+enum outage_action {
+	OUTAGE_ALERT,		/* only alert (default) */
+	OUTAGE_WITHDRAW,	/* withdraw its nameservers from the apex NS */
 };
 
 /* A provider-specific option, kept as given and checked against its type. */
@@ -72,6 +78,9 @@ struct zone_conf {
 	unsigned	 safety_min_rrsets;	/* gate applies from this size, default 10 */
 	unsigned	 probe_sample;	/* RRsets checked over DNS per probe
 					   cycle, default 20 */
+	char		*parent;	/* parent = ADDR[:PORT] ...: the parent
+					   zone's nameservers, asked for the
+					   delegation; NULL = not checked */
 	unsigned	 line;
 	unsigned	 providers_line;	/* of the providers key */
 };
@@ -102,6 +111,8 @@ struct config {
 	char		*state_path;
 	char		*socket_path;
 	char		*user;		/* daemon's user for the control socket, NULL = root only */
+	char		*metrics;	/* ADDR:PORT of the Prometheus listener,
+					   NULL = off */
 	enum log_level	 log_level;
 	unsigned	 interval;	/* seconds between reconcile cycles */
 	unsigned	 jitter_pct;	/* +- share of interval */
@@ -112,6 +123,13 @@ struct config {
 	unsigned	 slow_ms;	/* slower answers: degraded */
 	unsigned	 flap_window;	/* seconds; see alert.h */
 	unsigned	 flap_threshold;	/* transitions; 0 = no suppression */
+	unsigned	 delegation_interval;	/* seconds between delegation
+						   checks (zones with parent) */
+	unsigned	 lint_min_ttl;	/* lint: floor for stable records */
+	unsigned	 lint_max_ns_ttl;	/* lint: ceiling for the apex NS */
+	enum outage_action on_outage;	/* default alert */
+	unsigned	 withdraw_after;	/* seconds DOWN before withdrawing */
+	unsigned	 reinstate_after;	/* seconds HEALTHY before reinstating */
 
 	/* [store] */
 	enum store_kind	 store_kind;
@@ -142,6 +160,7 @@ const char	*provider_conf_get(const struct provider_conf *, const char *key);
 const struct webhook_conf *config_find_webhook(const struct config *,
 		    const char *name);
 const char	*zone_mode_name(enum zone_mode);
+const char	*outage_action_name(enum outage_action);
 const char	*webhook_format_name(enum webhook_format);
 const char	*store_kind_name(enum store_kind);
 

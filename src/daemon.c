@@ -29,9 +29,12 @@
 #include "alert.h"
 #include "daemon.h"
 #include "db.h"
+#include "delegation.h"
 #include "dnsio.h"
 #include "http.h"
+#include "lint.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "probe.h"
 #include "provider.h"
@@ -76,6 +79,7 @@ static void	daemon_signal_cb(evutil_socket_t, short, void *);
 static void	daemon_store_cb(evutil_socket_t, short, void *);
 static void	daemon_watchdog_cb(evutil_socket_t, short, void *);
 static void	daemon_probe_cb(evutil_socket_t, short, void *);
+static void	daemon_deleg_cb(evutil_socket_t, short, void *);
 static void	daemon_api_health(struct daemon *, struct daemon_zone *);
 static void	daemon_zone_timer_cb(evutil_socket_t, short, void *);
 static void	daemon_reconciled_cb(struct daemon *, struct daemon_zone *,
@@ -122,6 +126,8 @@ static const struct control_handler daemon_handlers[] = {
 	{ CTL_CMD_LINT, ctl_lint_cb },
 	{ CTL_CMD_LATENCY, ctl_latency_cb },
 	{ CTL_CMD_ALERTS, ctl_alerts_cb },
+	{ CTL_CMD_WITHDRAW, remediate_ctl_withdraw },
+	{ CTL_CMD_REINSTATE, remediate_ctl_reinstate },
 	{ NULL, NULL }
 };
 
@@ -753,6 +759,7 @@ daemon_objects_carry(struct daemon *d, const struct config *conf,
 		p->last_error_time = op->last_error_time;
 		memcpy(p->last_error, op->last_error, sizeof(p->last_error));
 		p->api_health = op->api_health;
+		p->rem = op->rem;
 	}
 	for (i = 0; i < nz; i++) {
 		z = &zones[i];
@@ -1097,6 +1104,8 @@ daemon_probe_done_cb(struct probe *p, const struct probe_stats *st,
 			db_rollback(d->db);
 		}
 	}
+	remediate_cycle(d);
+	metrics_probe_done(d->metrics, p);
 	log_debug("probe", "cycle %llu: %zu queries in %llu ms, %zu failed, "
 	    "%zu ignored, %zu RRsets compared, %zu differ",
 	    (unsigned long long)st->cycle, st->queries,
@@ -1234,6 +1243,225 @@ daemon_probe_cb(evutil_socket_t fd, short events, void *arg)
 	if (probe_cycle(d->probe) == -1)
 		log_warnx("probe", "the previous cycle is still running; "
 		    "this one is skipped");
+}
+
+/* --- lint and the delegation check ------------------------------------- */
+
+/* A zone's providers for lint; free with daemon_lint_providers_free. */
+static struct lint_provider *
+daemon_lint_providers(struct daemon *d, struct daemon_zone *z)
+{
+	struct lint_provider	*lp;
+	struct daemon_provider	*p;
+	const char		*list;
+	char			**ns, *copy, *s, *w;
+	size_t			 i, n;
+
+	lp = xcalloc(z->npairs + 1, sizeof(*lp));
+	for (i = 0; i < z->npairs; i++) {
+		p = z->pairs[i].provider;
+		lp[i].name = p->name;
+		lp[i].apex_ns_cap = p->backend == NULL ? -1 :
+		    (p->backend->caps.flags & PROVIDER_CAP_APEX_NS) != 0;
+		if ((list = provider_conf_get(p->conf, "nameservers")) == NULL)
+			continue;
+		ns = NULL;
+		n = 0;
+		copy = xstrdup(list);
+		for (s = copy; (w = strsep(&s, ", \t")) != NULL;) {
+			if (*w == '\0')
+				continue;
+			ns = xreallocarray(ns, n + 1, sizeof(*ns));
+			ns[n++] = xstrdup(w);
+		}
+		free(copy);
+		lp[i].ns = ns;
+		lp[i].nns = n;
+	}
+	(void)d;
+	return (lp);
+}
+
+static void
+daemon_lint_providers_free(struct lint_provider *lp, size_t n)
+{
+	size_t	i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < lp[i].nns; j++)
+			free(lp[i].ns[j]);
+		free((char **)lp[i].ns);
+	}
+	free(lp);
+}
+
+/* Lint one zone (everything, or only its delegation) into r. */
+static void
+daemon_lint_zone(struct daemon *d, struct daemon_zone *z, int deleg_only,
+    struct lint_report *r)
+{
+	struct lint_input	 in;
+	struct lint_provider	*lp;
+
+	lp = daemon_lint_providers(d, z);
+	memset(&in, 0, sizeof(in));
+	in.zone = z->name;
+	in.content = z->sz != NULL ? z->sz->zone : NULL;
+	in.providers = lp;
+	in.nproviders = z->npairs;
+	in.delegation = delegation_result(d->deleg, z->name);
+	in.min_ttl = d->conf->lint_min_ttl;
+	in.max_ns_ttl = d->conf->lint_max_ns_ttl;
+	if (deleg_only)
+		lint_delegation(&in, r);
+	else
+		lint_zone(&in, r);
+	daemon_lint_providers_free(lp, z->npairs);
+}
+
+/* At start and reload: every zone's findings, logged once. */
+static void
+daemon_lint_log(struct daemon *d)
+{
+	struct lint_report	 r;
+	struct lint_finding	*f;
+	size_t			 i, j;
+
+	for (i = 0; i < d->nzones; i++) {
+		memset(&r, 0, sizeof(r));
+		daemon_lint_zone(d, &d->zones[i], 0, &r);
+		for (j = 0; j < r.n; j++) {
+			f = &r.findings[j];
+			if (f->severity == LINT_INFO)
+				log_info("lint", "zone %s: %s: %s",
+				    d->zones[i].name, f->check, f->message);
+			else
+				log_warnx("lint", "zone %s: %s %s: %s",
+				    d->zones[i].name,
+				    lint_severity_name(f->severity), f->check,
+				    f->message);
+		}
+		lint_report_clear(&r);
+	}
+}
+
+/*
+ * A delegation check has ended: each new finding (not seen at the last
+ * check) is logged and raised once as delegation-mismatch.
+ */
+static void
+daemon_deleg_done_cb(struct delegation *dl, void *arg)
+{
+	struct daemon		*d = arg;
+	struct daemon_zone	*z;
+	struct lint_report	 r;
+	struct lint_finding	*f;
+	cJSON			*details;
+	char			**msgs;
+	size_t			 i, j, n;
+
+	for (i = 0; i < delegation_nzones(dl); i++) {
+		if ((z = daemon_find_zone(d, delegation_zone_name(dl,
+		    i))) == NULL)
+			continue;
+		memset(&r, 0, sizeof(r));
+		daemon_lint_zone(d, z, 1, &r);
+		msgs = xcalloc(r.n + 1, sizeof(*msgs));
+		for (j = n = 0; j < r.n; j++) {
+			f = &r.findings[j];
+			if (f->severity == LINT_INFO)
+				continue;
+			msgs[n++] = f->message;
+			if (delegation_reported(dl, i, f->message))
+				continue;
+			log_warnx("lint", "zone %s: delegation: %s", z->name,
+			    f->message);
+			details = json_check(cJSON_CreateObject());
+			json_add(details, "check", json_str(f->check));
+			json_add(details, "severity", json_str(
+			    lint_severity_name(f->severity)));
+			(void)alert_raisef(d->alerts, ALERT_DELEGATION_MISMATCH,
+			    z->name, f->provider, f->message, details,
+			    "zone %s: %s", z->name, f->message);
+			cJSON_Delete(details);
+		}
+		if (n == 0)
+			log_debug("lint", "zone %s: the delegation matches",
+			    z->name);
+		delegation_set_reported(dl, i, msgs, n);
+		free(msgs);
+		lint_report_clear(&r);
+	}
+}
+
+/* The delegation checker for conf: zones with a parent, their providers. */
+static struct delegation *
+daemon_deleg_new(struct daemon *d, const struct config *conf,
+    struct daemon_provider *provs, size_t np)
+{
+	struct delegation		*dl;
+	const struct zone_conf		*zc;
+	const struct provider_conf	*pc;
+	const char			*addrs;
+	char				 err[DAEMON_ERR_MAX];
+	size_t				 i, j, k;
+	int				 zi;
+
+	dl = delegation_new(d->base, conf->probe_timeout, DAEMON_PROBE_RETRIES,
+	    daemon_deleg_done_cb, d);
+	for (i = 0; i < conf->nzones; i++) {
+		zc = &conf->zones[i];
+		if (zc->parent == NULL)
+			continue;
+		if ((zi = delegation_add_zone(dl, zc->name, zc->parent, err,
+		    sizeof(err))) == -1)
+			fatalx("daemon", "%s", err);
+		for (j = 0; j < zc->nproviders; j++) {
+			for (k = 0; k < np; k++)
+				if (strcmp(provs[k].name, zc->providers[j]) == 0)
+					break;
+			if (k == np)
+				continue;
+			pc = provs[k].conf;
+			addrs = pc->probe;
+			if (addrs == NULL && strcmp(pc->type, "rfc2136") == 0)
+				addrs = provider_conf_get(pc, "server");
+			if (delegation_add_provider(dl, (size_t)zi, pc->name,
+			    addrs, err, sizeof(err)) == -1)
+				(void)delegation_add_provider(dl, (size_t)zi,
+				    pc->name, NULL, err, sizeof(err));
+		}
+	}
+	return (dl);
+}
+
+/* (Re)arm the check timer and run a check soon. */
+static void
+daemon_deleg_arm(struct daemon *d)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)d->conf->delegation_interval;
+	tv.tv_usec = 0;
+	event_del(d->ev_deleg);
+	event_add(d->ev_deleg, &tv);
+	if (delegation_nzones(d->deleg) > 0)
+		event_active(d->ev_deleg, EV_TIMEOUT, 0);
+}
+
+static void
+daemon_deleg_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)fd;
+	(void)events;
+	if (d->stopping || d->deleg == NULL ||
+	    delegation_nzones(d->deleg) == 0)
+		return;
+	if (delegation_check(d->deleg) == -1)
+		log_warnx("lint", "the previous delegation check is still "
+		    "running; this one is skipped");
 }
 
 /* --- plan and sync requests -------------------------------------------- */
@@ -1663,6 +1891,7 @@ daemon_new(const char *config_path, int debug, char *err, size_t errlen)
 	daemon_objects_build(d, d->conf, d->store, backends, &d->providers,
 	    &d->nproviders, &d->zones, &d->nzones);
 	free(backends);
+	remediate_restore(d);
 	if ((d->alerts = alert_new(d->base, d->db, d->http, d->conf, err,
 	    errlen)) == NULL)
 		goto fail;
@@ -1673,6 +1902,10 @@ daemon_new(const char *config_path, int debug, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket: %s", msg);
 		goto fail;
 	}
+	d->metrics = metrics_new(d);
+	if (metrics_prepare(d->metrics, d->conf->metrics, err, errlen) == -1)
+		goto fail;
+	metrics_commit(d->metrics);
 
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_signal_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_signal_cb, d);
@@ -1703,8 +1936,14 @@ daemon_new(const char *config_path, int debug, char *err, size_t errlen)
 	    d)) == NULL)
 		fatalx("daemon", "cannot create events");
 	daemon_probe_arm(d);
+	d->deleg = daemon_deleg_new(d, d->conf, d->providers, d->nproviders);
+	if ((d->ev_deleg = event_new(d->base, -1, EV_PERSIST, daemon_deleg_cb,
+	    d)) == NULL)
+		fatalx("daemon", "cannot create events");
+	daemon_deleg_arm(d);
 
 	daemon_store_refresh(d);
+	daemon_lint_log(d);
 	log_info("daemon", "started: %zu zones, %zu providers, control socket "
 	    "%s", d->nzones, d->nproviders, d->conf->socket_path);
 	daemon_status_update(d);
@@ -1725,6 +1964,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	struct daemon_provider	 *provs, *oprovs;
 	struct daemon_zone	 *zones, *ozones;
 	struct probe		 *probe;
+	struct delegation	 *deleg;
 	size_t			  np, nz, onp, onz, i;
 	char			  msg[DAEMON_ERR_MAX];
 	uid_t			  uid;
@@ -1748,6 +1988,8 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 			goto refuse;
 	}
 	if (daemon_db_names(d, conf, msg, sizeof(msg)) == -1)
+		goto refuse;
+	if (metrics_prepare(d->metrics, conf->metrics, msg, sizeof(msg)) == -1)
 		goto refuse;
 	/* The last step that can fail: webhooks, all or nothing. */
 	if (alert_reload(d->alerts, conf, msg, sizeof(msg)) == -1)
@@ -1799,6 +2041,10 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	probe_free(d->probe);
 	d->probe = probe;
 	d->probe_tx = 0;
+	deleg = daemon_deleg_new(d, conf, provs, np);
+	delegation_carry(deleg, d->deleg);
+	delegation_free(d->deleg);
+	d->deleg = deleg;
 
 	oconf = d->conf;
 	oconf_probe_interval = oconf->probe_interval;
@@ -1818,6 +2064,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	if (!reused)
 		store_close(ostore);
 	config_free(oconf);
+	metrics_commit(d->metrics);
 
 	d->reloads++;
 	d->last_reload = daemon_now();
@@ -1838,6 +2085,8 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 			daemon_zone_reconcile(d, &d->zones[i], "reload");
 	}
 	free(kick);
+	daemon_deleg_arm(d);
+	daemon_lint_log(d);
 	log_info("daemon", "reloaded: %zu zones, %zu providers", d->nzones,
 	    d->nproviders);
 	daemon_status_update(d);
@@ -1845,6 +2094,7 @@ daemon_reload(struct daemon *d, char *err, size_t errlen)
 	return (0);
 
 refuse:
+	metrics_abort(d->metrics);
 	if (conf != NULL)
 		daemon_backends_free(backends, conf->nproviders);
 	store_close(store);
@@ -1923,10 +2173,16 @@ daemon_free(struct daemon *d)
 		reconcile_cancel(d, &d->zones[0]);
 	daemon_jobs_interrupt(d, "the daemon is stopping");
 	control_close(d->ctl);
+	metrics_free(d->metrics);
+	d->metrics = NULL;
 	probe_free(d->probe);
 	d->probe = NULL;
 	if (d->ev_probe != NULL)
 		event_free(d->ev_probe);
+	delegation_free(d->deleg);
+	d->deleg = NULL;
+	if (d->ev_deleg != NULL)
+		event_free(d->ev_deleg);
 	daemon_objects_free(d->providers, d->nproviders, d->zones, d->nzones);
 	if (d->ev_term != NULL)
 		event_free(d->ev_term);
@@ -2505,8 +2761,36 @@ static int
 ctl_lint_cb(void *arg, const struct control_request *req,
     struct control_reply *reply)
 {
-	(void)arg;
-	(void)req;
-	return (control_reply_error(reply, CTL_ERR_NOT_AVAILABLE,
-	    "lint is not available yet"));
+	struct daemon		*d = arg;
+	struct daemon_zone	*z;
+	struct lint_report	 lr;
+	cJSON			*r, *rows, *row;
+	size_t			 i, j;
+	int			 attention = 0;
+
+	if (ctl_zone_arg(d, req, reply, &z) == -1)
+		return (CONTROL_DONE);
+	r = json_check(cJSON_CreateObject());
+	rows = json_check(cJSON_CreateArray());
+	json_add(r, "lint", rows);
+	for (i = 0; i < d->nzones; i++) {
+		if (z != NULL && z != &d->zones[i])
+			continue;
+		memset(&lr, 0, sizeof(lr));
+		daemon_lint_zone(d, &d->zones[i], 0, &lr);
+		attention |= lint_report_attention(&lr);
+		for (j = 0; j < lr.n; j++) {
+			row = json_check(cJSON_CreateObject());
+			json_push(rows, row);
+			json_add(row, "zone", json_str(d->zones[i].name));
+			json_add(row, "severity", json_str(lint_severity_name(
+			    lr.findings[j].severity)));
+			json_add(row, "message", json_str(
+			    lr.findings[j].message));
+		}
+		lint_report_clear(&lr);
+	}
+	json_add(r, "attention", json_bool(attention));
+	reply->result = r;
+	return (CONTROL_DONE);
 }

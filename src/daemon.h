@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "health.h"
+#include "remediate.h"
 #include "store.h"
 
 struct event;
@@ -26,7 +27,9 @@ struct control;
 struct db;
 struct http;
 struct probe;
+struct delegation;
 struct alert;
+struct metrics;
 struct provider;
 struct reconcile;
 
@@ -51,6 +54,7 @@ struct daemon_provider {
 	int64_t			 last_error_time;
 	char			 last_error[DAEMON_ERR_MAX];
 	struct health_node	 api_health;	/* from reconcile results */
+	struct remediate_state	 rem;		/* withdrawn? (remediate.c) */
 };
 
 struct daemon_zone;
@@ -87,6 +91,8 @@ struct daemon_zone {
 					/* last good version recorded */
 	char			 seen_failed[STORE_VERSION_MAX];
 					/* last failed version recorded */
+	int			 remediate_pending;	/* NS union moved while
+						   busy: reconcile again */
 };
 
 struct daemon_job;
@@ -118,7 +124,10 @@ struct daemon {
 	char			 status_line[256];	/* last STATUS= sent */
 	struct probe		*probe;		/* DNS prober (probe.c) */
 	struct alert		*alerts;	/* events and webhooks (alert.c) */
+	struct metrics		*metrics;	/* Prometheus listener (metrics.c) */
 	struct event		*ev_probe;	/* probe cycle timer */
+	struct delegation	*deleg;		/* delegation checks */
+	struct event		*ev_deleg;	/* their timer */
 	int			 probe_tx;	/* a cycle's transaction open */
 	int64_t			 probe_persisted;	/* latency last stored */
 	int64_t			 probe_pruned;	/* health samples last pruned */

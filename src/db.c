@@ -175,6 +175,10 @@ enum db_st {
 	ST_OUTBOX_DELIVERED,
 	ST_OUTBOX_FAILED,
 	ST_OUTBOX_UNDELIVERABLE,
+	ST_DRIFT_COUNTS,
+	ST_CHANGE_COUNTS,
+	ST_OUTBOX_PENDING,
+	ST_EVENT_LAST,
 	ST_MAX
 };
 
@@ -289,6 +293,20 @@ static const char *const db_sql[ST_MAX] = {
 	    "UPDATE outbox SET state = 'undeliverable',"
 	    " attempts = attempts + 1, last_error = ?3"
 	    " WHERE event = ?1 AND webhook = ?2 AND state = 'pending'",
+	[ST_DRIFT_COUNTS] =
+	    "SELECT zone, provider, NULL, count(*) FROM drift"
+	    " WHERE resolved_at IS NULL GROUP BY zone, provider"
+	    " ORDER BY zone, provider",
+	[ST_CHANGE_COUNTS] =
+	    "SELECT zone, provider, result, count(*) FROM changes"
+	    " GROUP BY zone, provider, result ORDER BY zone, provider, result",
+	[ST_OUTBOX_PENDING] =
+	    "SELECT count(*), min(e.time) FROM outbox o"
+	    " JOIN events e ON e.id = o.event WHERE o.state = 'pending'",
+	[ST_EVENT_LAST] =
+	    "SELECT type, time, details FROM events"
+	    " WHERE provider = ?1 AND (type = ?2 OR type = ?3)"
+	    " ORDER BY time DESC, rowid DESC LIMIT 1",
 };
 
 struct db {
@@ -1504,4 +1522,110 @@ db_outbox_undeliverable(struct db *db, const char *event,
 {
 	return (db_outbox_update(db, ST_OUTBOX_UNDELIVERABLE,
 	    "outbox undeliverable", event, webhook, error, 0));
+}
+
+/* --- counts for metrics ------------------------------------------------ */
+
+static int
+db_counts(struct db *db, enum db_st id, const char *what,
+    struct db_count **out, size_t *nout)
+{
+	sqlite3_stmt	*st;
+	struct db_count	*v = NULL, *c;
+	size_t		 n = 0;
+	int		 rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((st = db_stmt(db, id)) == NULL)
+		return (-1);
+	while ((rc = db_step(db, st, what)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		c = &v[n++];
+		c->zone = db_col_text(st, 0);
+		c->provider = db_col_text(st, 1);
+		c->result = db_col_text(st, 2);
+		c->n = sqlite3_column_int64(st, 3);
+	}
+	if (rc == -1) {
+		db_count_free(v, n);
+		return (-1);
+	}
+	db_done(st);
+	*out = v;
+	*nout = n;
+	return (0);
+}
+
+int
+db_drift_counts(struct db *db, struct db_count **out, size_t *nout)
+{
+	return (db_counts(db, ST_DRIFT_COUNTS, "drift counts", out, nout));
+}
+
+int
+db_change_counts(struct db *db, struct db_count **out, size_t *nout)
+{
+	return (db_counts(db, ST_CHANGE_COUNTS, "change counts", out, nout));
+}
+
+void
+db_count_free(struct db_count *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(v[i].zone);
+		free(v[i].provider);
+		free(v[i].result);
+	}
+	free(v);
+}
+
+int
+db_outbox_pending(struct db *db, int64_t *count, int64_t *oldest)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*count = 0;
+	*oldest = 0;
+	if ((st = db_stmt(db, ST_OUTBOX_PENDING)) == NULL)
+		return (-1);
+	if ((rc = db_step(db, st, "outbox pending")) == -1)
+		return (-1);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*oldest = sqlite3_column_int64(st, 1);	/* NULL reads as 0 */
+	}
+	db_done(st);
+	return (0);
+}
+
+int
+db_event_last(struct db *db, const char *provider, const char *type1,
+    const char *type2, char **type, int64_t *time, char **details)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*type = NULL;
+	*details = NULL;
+	*time = 0;
+	if ((st = db_stmt(db, ST_EVENT_LAST)) == NULL)
+		return (-1);
+	db_bind_text(db, st, 1, provider);
+	db_bind_text(db, st, 2, type1);
+	db_bind_text(db, st, 3, type2);
+	if ((rc = db_step(db, st, "event last")) == -1)
+		return (-1);
+	if (rc == SQLITE_ROW) {
+		*type = db_col_text(st, 0);
+		*time = sqlite3_column_int64(st, 1);
+		*details = db_col_text(st, 2);
+	}
+	db_done(st);
+	return (rc == SQLITE_ROW);
 }

@@ -275,4 +275,27 @@ int		 db_outbox_undeliverable(struct db *, const char *event,
 		    const char *webhook, const char *error);
 const char	*db_outbox_state_name(enum db_outbox_state);
 
+/*
+ * Counts for metrics.  drift: open items per (zone, provider), result
+ * NULL.  changes: audit rows per (zone, provider, result).  Sorted.
+ */
+struct db_count {
+	char			*zone;
+	char			*provider;
+	char			*result;	/* may be NULL */
+	int64_t			 n;
+};
+int		 db_drift_counts(struct db *, struct db_count **, size_t *);
+int		 db_change_counts(struct db *, struct db_count **, size_t *);
+void		 db_count_free(struct db_count *, size_t);
+/* Pending deliveries, and the time of the oldest one's event (0 = none). */
+int		 db_outbox_pending(struct db *, int64_t *count, int64_t *oldest);
+/*
+ * The newest event of type1 or type2 about provider: 1 found (type and
+ * details, which may be NULL, are the caller's to free), 0 none, -1.
+ */
+int		 db_event_last(struct db *, const char *provider,
+		    const char *type1, const char *type2, char **type,
+		    int64_t *time, char **details);
+
 #endif

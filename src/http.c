@@ -1039,6 +1039,14 @@ http_pool_name(const struct http_pool *pool)
 	return (pool->name);
 }
 
+const struct http_pool *
+http_pool_next(const struct http *http, const struct http_pool *prev)
+{
+	if (prev == NULL)
+		return (TAILQ_FIRST(&http->pools));
+	return (TAILQ_NEXT(prev, entry));
+}
+
 void
 http_pool_stats(const struct http_pool *pool, struct http_pool_stats *st)
 {

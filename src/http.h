@@ -160,6 +160,9 @@ void		 http_pool_config_init(struct http_pool_config *);
 struct http_pool *http_pool_new(struct http *, const struct http_pool_config *);
 void		 http_pool_free(struct http_pool *);
 const char	*http_pool_name(const struct http_pool *);
+/* Walk the pools not yet freed: prev NULL gives the first; NULL at the end. */
+const struct http_pool *http_pool_next(const struct http *,
+		    const struct http_pool *prev);
 void		 http_pool_stats(const struct http_pool *, struct http_pool_stats *);
 
 struct http_request *http_request_start(struct http_pool *,

@@ -343,6 +343,26 @@ fail:
 	    run->z->name, provider, db_errmsg(db));
 }
 
+/* Resolve every open drift item of the pair after a complete apply. */
+static void
+pair_resolve_drift(struct pair_run *pr)
+{
+	struct reconcile	*run = pr->run;
+	struct db		*db = run->d->db;
+	int64_t			 now = reconcile_now();
+
+	if (db == NULL)
+		return;
+	if (now <= pr->pair->drift_pass)
+		now = pr->pair->drift_pass + 1;
+	pr->pair->drift_pass = now;
+	if (db_drift_resolve_unseen(db, run->z->name, pr->pair->provider->name,
+	    now) == -1)
+		log_warnx("reconcile", "zone %s provider %s: resolving drift: "
+		    "%s", run->z->name, pr->pair->provider->name,
+		    db_errmsg(db));
+}
+
 /* One audit row per change, all in one transaction. */
 static void
 pair_record_changes(struct pair_run *pr, const struct apply_result *res,
@@ -447,6 +467,9 @@ pair_apply_cb(struct provider *p, const struct apply_result *res, void *arg)
 		return;
 	}
 	pr->status = "applied";
+	/* What the provider now holds is the desired zone: the drift this
+	 * pass recorded is repaired, so resolve it now, not a cycle later. */
+	pair_resolve_drift(pr);
 	pr->pair->provider->consecutive_errors = 0;
 	pr->pair->provider->last_ok = reconcile_now();
 	pr->pair->drift = 0;
@@ -647,7 +670,8 @@ name_cmp(const void *a, const void *b)
 }
 
 /*
- * The desired apex NS: the union of every provider's nameservers, with the
+ * The desired apex NS: the union of the nameservers of every provider not
+ * withdrawn (remediate.h), with the
  * TTL of the zone file's apex NS (or a day).  Left unmanaged, with a note,
  * when a provider could not say what its nameservers are.
  */
@@ -663,6 +687,9 @@ reconcile_apex_ns(struct reconcile *run)
 	for (i = 0; i < run->npairs; i++) {
 		struct pair_run	*pr = &run->pairs[i];
 
+		/* A withdrawn provider (remediate.h) is not in the union. */
+		if (pr->pair->provider->rem.withdrawn)
+			continue;
 		if (pr->backend == NULL || pr->ns_failed) {
 			snprintf(run->apex_ns_note, sizeof(run->apex_ns_note),
 			    "left as it is: provider %s did not report its "
@@ -787,7 +814,8 @@ reconcile_zone(struct daemon *d, struct daemon_zone *z, unsigned flags,
 		char	 nerr[DAEMON_ERR_MAX];
 
 		pr = &run->pairs[i];
-		if (pr->backend == NULL)
+		/* Withdrawn: not in the union, so not waited for. */
+		if (pr->backend == NULL || pr->pair->provider->rem.withdrawn)
 			continue;
 		if (pr->backend->ops->nameservers == NULL) {
 			pr->ns_failed = 1;

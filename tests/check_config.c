@@ -933,6 +933,116 @@ START_TEST(test_webhook)
 END_TEST
 
 /* The prober's keys: defaults, values, limits and the probe list. */
+START_TEST(test_outage_keys)
+{
+	struct config	*conf;
+
+	conf = load(MINIMAL);
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_int_eq(conf->on_outage, OUTAGE_ALERT);
+	ck_assert_uint_eq(conf->withdraw_after, 60);
+	ck_assert_uint_eq(conf->reinstate_after, 300);
+	config_free(conf);
+	conf = load("[daemon]\non-outage = withdraw\nwithdraw-after = 0\n"
+	    "reinstate-after = 86400\n" MINIMAL);
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_int_eq(conf->on_outage, OUTAGE_WITHDRAW);
+	ck_assert_uint_eq(conf->withdraw_after, 0);
+	ck_assert_uint_eq(conf->reinstate_after, 86400);
+	config_free(conf);
+	ck_assert_str_eq(load_error("[daemon]\non-outage = drop\n" MINIMAL),
+	    "t.conf:2: on-outage: expected alert|withdraw, got 'drop'");
+	ck_assert_str_eq(load_error("[daemon]\nreinstate-after = 86401\n"
+	    MINIMAL), "t.conf:2: reinstate-after: expected a number of "
+	    "seconds from 0 to 86400, got '86401'");
+}
+END_TEST
+
+START_TEST(test_lint_keys)
+{
+	struct config	*conf;
+	const char	*e;
+	char		*buf;
+	size_t		 len;
+	FILE		*f;
+
+	conf = load(MINIMAL);
+	ck_assert_uint_eq(conf->delegation_interval, 3600);
+	ck_assert_uint_eq(conf->lint_min_ttl, 300);
+	ck_assert_uint_eq(conf->lint_max_ns_ttl, 86400);
+	ck_assert_ptr_null(conf->zones[0].parent);
+	f = open_memstream(&buf, &len);
+	config_print(conf, f);
+	fclose(f);
+	ck_assert_ptr_null(strstr(buf, "lint-"));
+	ck_assert_ptr_null(strstr(buf, "parent"));
+	free(buf);
+	config_free(conf);
+
+	conf = load("[daemon]\ndelegation-interval = 60\nlint-min-ttl = 0\n"
+	    "lint-max-ns-ttl = 3600\n" STORE PROV ZONE
+	    "parent = 192.0.2.53, [2001:db8::53]:5353\n");
+	ck_assert_uint_eq(conf->delegation_interval, 60);
+	ck_assert_uint_eq(conf->lint_min_ttl, 0);
+	ck_assert_uint_eq(conf->lint_max_ns_ttl, 3600);
+	ck_assert_str_eq(conf->zones[0].parent,
+	    "192.0.2.53, [2001:db8::53]:5353");
+	f = open_memstream(&buf, &len);
+	config_print(conf, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\tdelegation-interval = 60\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\tlint-min-ttl = 0\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\tlint-max-ns-ttl = 3600\n"));
+	ck_assert_ptr_nonnull(strstr(buf,
+	    "\tparent = 192.0.2.53, [2001:db8::53]:5353\n"));
+	free(buf);
+	config_free(conf);
+
+	e = load_error(STORE PROV ZONE "parent = ns.example.com\n");
+	ck_assert_str_eq(e, "t.conf:9: parent: expected IP addresses with "
+	    "optional ports (IPv6 in brackets with a port), got "
+	    "'ns.example.com'");
+	e = load_error("[daemon]\ndelegation-interval = 0\n" MINIMAL);
+	ck_assert_ptr_nonnull(strstr(e, "delegation-interval: expected"));
+	e = load_error("[daemon]\nlint-min-ttl = x\n" MINIMAL);
+	ck_assert_str_eq(e, "t.conf:2: lint-min-ttl: expected a TTL in "
+	    "seconds from 0 to 2147483647, got 'x'");
+}
+END_TEST
+
+START_TEST(test_metrics_key)
+{
+	struct config	*conf;
+	char		*buf;
+	size_t		 len;
+	FILE		*f;
+
+	conf = load(MINIMAL);
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_ptr_null(conf->metrics);		/* off by default */
+	config_free(conf);
+
+	conf = load("[daemon]\nmetrics = [::1]:9153\n" STORE
+	    "[provider \"p\"]\ntype = rfc2136\nserver = 127.0.0.1\n"
+	    "[zone \"example.com\"]\nproviders = p\n");
+	ck_assert_msg(conf != NULL, "%s", err);
+	ck_assert_str_eq(conf->metrics, "[::1]:9153");
+	f = open_memstream(&buf, &len);
+	config_print(conf, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\tmetrics = [::1]:9153\n"));
+	free(buf);
+	config_free(conf);
+
+	ck_assert_str_eq(load_error("[daemon]\nmetrics = localhost:9153\n"
+	    MINIMAL), "t.conf:2: metrics: expected IPV4:PORT or [IPV6]:PORT "
+	    "with a port from 1 to 65535, got 'localhost:9153'");
+	ck_assert_str_eq(load_error("[daemon]\nmetrics = 127.0.0.1\n"
+	    MINIMAL), "t.conf:2: metrics: expected IPV4:PORT or [IPV6]:PORT "
+	    "with a port from 1 to 65535, got '127.0.0.1'");
+}
+END_TEST
+
 START_TEST(test_probe_keys)
 {
 	struct config			*conf;
@@ -1011,6 +1121,9 @@ config_suite(void)
 	    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_probe_keys);
+	tcase_add_test(tc, test_metrics_key);
+	tcase_add_test(tc, test_lint_keys);
+	tcase_add_test(tc, test_outage_keys);
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_other_types);
 	tcase_add_test(tc, test_booleans);

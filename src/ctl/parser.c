@@ -18,6 +18,7 @@
 
 #define PARSE_ZONE_MAX		254	/* presentation, with the final dot */
 #define PARSE_NUMBER_MAX	1000000
+#define PARSE_PROVIDER_MAX	64
 
 enum token_type {
 	NOTOKEN,
@@ -26,6 +27,7 @@ enum token_type {
 	ZONE,		/* a zone name, stored in args[arg] */
 	FLAG,		/* a word setting args[arg] to true */
 	NUMBER,		/* a word, then a number stored in args[arg] */
+	PROVIDER,	/* a provider name, stored in args[arg] */
 };
 
 struct token {
@@ -38,6 +40,7 @@ struct token {
 
 static const struct token t_end[];
 static const struct token t_zone[];
+static const struct token t_provider[];
 static const struct token t_zone_opt[];
 static const struct token t_sync[];
 static const struct token t_sync_zone[];
@@ -63,6 +66,8 @@ static const struct token t_main[] = {
 	{ KEYWORD, CTL_CMD_RELOAD, NULL, t_end, "reload" },
 	{ KEYWORD, CTL_CMD_LINT, NULL, t_zone_opt, "lint [ZONE]" },
 	{ KEYWORD, CTL_CMD_ALERTS, NULL, t_alerts, "alerts [ZONE] [-n N]" },
+	{ KEYWORD, CTL_CMD_WITHDRAW, NULL, t_provider, "withdraw PROVIDER" },
+	{ KEYWORD, CTL_CMD_REINSTATE, NULL, t_provider, "reinstate PROVIDER" },
 	{ KEYWORD, CTL_CMD_VERSION, NULL, t_end, "version" },
 	{ NOTOKEN, NULL, NULL, NULL, NULL }
 };
@@ -74,6 +79,11 @@ static const struct token t_end[] = {
 
 static const struct token t_zone[] = {
 	{ ZONE, "ZONE", CTL_ARG_ZONE, t_end, NULL },
+	{ NOTOKEN, NULL, NULL, NULL, NULL }
+};
+
+static const struct token t_provider[] = {
+	{ PROVIDER, "PROVIDER", CTL_ARG_PROVIDER, t_end, NULL },
 	{ NOTOKEN, NULL, NULL, NULL, NULL }
 };
 
@@ -204,6 +214,22 @@ parse_zone(const char *word, char *out, size_t outlen)
 	return (0);
 }
 
+/* A provider section name: 1 to 64 letters, digits, "-", "_" or ".". */
+static int
+parse_provider(const char *word)
+{
+	size_t	i, len = strlen(word);
+
+	if (len == 0 || len > PARSE_PROVIDER_MAX || word[0] == '-')
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)word[i]) && word[i] != '-' &&
+		    word[i] != '_' && word[i] != '.')
+			return (-1);
+	}
+	return (0);
+}
+
 static int
 parse_number(const char *word, long long *out)
 {
@@ -268,7 +294,8 @@ parse_args(int argc, char *argv[], struct parse_result *res, char *err,
 				match = t;
 		}
 		for (t = table; t->type != NOTOKEN && match == NULL; t++) {
-			if (t->type == ZONE && word[0] != '-')
+			if ((t->type == ZONE || t->type == PROVIDER) &&
+			    word[0] != '-')
 				match = t;
 		}
 		if (match == NULL) {
@@ -294,6 +321,15 @@ parse_args(int argc, char *argv[], struct parse_result *res, char *err,
 			}
 			parse_add(res->args, match->arg,
 			    cJSON_CreateString(zone));
+			break;
+		case PROVIDER:
+			if (parse_provider(word) == -1) {
+				snprintf(err, errlen, "invalid provider name "
+				    "'%.64s'", word);
+				goto fail;
+			}
+			parse_add(res->args, match->arg,
+			    cJSON_CreateString(word));
 			break;
 		case FLAG:
 			parse_add(res->args, match->arg, cJSON_CreateTrue());
