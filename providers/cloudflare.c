@@ -1131,6 +1131,15 @@ cloudflare_apply_done(struct cf_op *op)
 	struct provider	*p = op->cf->p;
 
 	cloudflare_op_detach(op);
+	/*
+	 * The changeset is the caller's and may be freed by the callback
+	 * (provider.h): free what is sized by it first.
+	 */
+	if (op->plans != NULL) {
+		cloudflare_plans_free(op->plans, op->cs->nchanges);
+		op->plans = NULL;
+	}
+	op->cs = NULL;
 	op->apply_cb(p, &op->res, op->arg);
 	cloudflare_op_free(op);
 }

@@ -53,6 +53,7 @@ struct result {
 	char			**names;
 	size_t			 nnames;
 	struct apply_result	 res;
+	struct changeset	*free_cs;	/* freed by apply_cb, as reconcile does */
 };
 
 static struct result	 r1;
@@ -556,6 +557,11 @@ apply_cb(struct provider *p, const struct apply_result *res, void *arg)
 			r->res.errors[i] = xstrdup(res->errors[i]);
 	}
 	r->res.api_calls = res->api_calls;
+	if (r->free_cs != NULL) {
+		changeset_free(r->free_cs);
+		free(r->free_cs);
+		r->free_cs = NULL;
+	}
 }
 
 static void
@@ -1192,6 +1198,38 @@ START_TEST(test_stale_change)
 }
 END_TEST
 
+/*
+ * provider.h: the changeset stays valid until the callback runs, and no
+ * longer: the reconciler frees it from the callback.  The backend must not
+ * touch it afterwards (ASan turns a read into a heap-use-after-free).
+ */
+START_TEST(test_changeset_freed_in_callback)
+{
+	static const char *const new_l[] = { "a 300 A 192.0.2.1",
+	    "b 300 A 192.0.2.2" };
+	struct zone		*want, *have;
+	struct changeset	*cs;
+
+	want = mkzone(new_l, 2);
+	prov = provider_ok();
+	do_fetch(&r1);
+	ck_assert_int_eq(r1.status, 0);
+	have = r1.zone;
+	r1.zone = NULL;
+	result_clear(&r1);
+	cs = xcalloc(1, sizeof(*cs));
+	ck_assert_int_eq(diff_zones(want, have, NULL, cs), 0);
+	ck_assert_uint_eq(cs->nchanges, 2);
+	r1.free_cs = cs;
+	do_apply(cs, &r1);
+	ck_assert_ptr_null(r1.free_cs);
+	ck_assert_int_eq(r1.res.results[0], CHANGE_RESULT_OK);
+	ck_assert_int_eq(r1.res.results[1], CHANGE_RESULT_OK);
+	zone_free(have);
+	zone_free(want);
+}
+END_TEST
+
 static struct zone *
 many_a(size_t n)
 {
@@ -1593,6 +1631,7 @@ main(void)
 	tcase_add_test(tc, test_multivalue_update);
 	tcase_add_test(tc, test_apply_needs_fetch);
 	tcase_add_test(tc, test_stale_change);
+	tcase_add_test(tc, test_changeset_freed_in_callback);
 	tcase_add_test(tc, test_batch_limit);
 	tcase_add_test(tc, test_batch_fails);
 	tcase_add_test(tc, test_proxied_leave);
