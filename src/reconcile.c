@@ -350,17 +350,29 @@ pair_resolve_drift(struct pair_run *pr)
 	struct reconcile	*run = pr->run;
 	struct db		*db = run->d->db;
 	int64_t			 now = reconcile_now();
+	char			 key[32];
+	int			 resolved;
 
 	if (db == NULL)
 		return;
 	if (now <= pr->pair->drift_pass)
 		now = pr->pair->drift_pass + 1;
 	pr->pair->drift_pass = now;
-	if (db_drift_resolve_unseen(db, run->z->name, pr->pair->provider->name,
-	    now) == -1)
+	if ((resolved = db_drift_resolve_unseen(db, run->z->name,
+	    pr->pair->provider->name, now)) == -1) {
 		log_warnx("reconcile", "zone %s provider %s: resolving drift: "
 		    "%s", run->z->name, pr->pair->provider->name,
 		    db_errmsg(db));
+		return;
+	}
+	if (resolved > 0) {
+		snprintf(key, sizeof(key), "%lld", (long long)now);
+		(void)alert_raisef(run->d->alerts, ALERT_DRIFT_RESOLVED,
+		    run->z->name, pr->pair->provider->name, key, NULL,
+		    "zone %s provider %s: in sync again (%d differences "
+		    "repaired)", run->z->name, pr->pair->provider->name,
+		    resolved);
+	}
 }
 
 /* One audit row per change, all in one transaction. */

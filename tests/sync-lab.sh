@@ -238,6 +238,13 @@ if sqlite3 "$tmp/state.db" "select count(*) from changes where provider='knot' a
 else
 	fail "the repair is not in the audit log"
 fi
+if sqlite3 "$tmp/state.db" "select count(*) from events where type='drift-found' and provider='knot' and zone='example.com.';" | grep -qvx 0 &&
+    sqlite3 "$tmp/state.db" "select count(*) from events where type='drift-resolved' and provider='knot' and zone='example.com.';" | grep -qvx 0; then
+	check "drift-found and drift-resolved events were raised for knot"
+else
+	fail "no drift-found/drift-resolved event for knot"
+	sqlite3 "$tmp/state.db" "select type, provider, summary from events;" >&2
+fi
 
 # alert: nothing is pushed on its own; the differences are only recorded.
 # By now example.net has been reconciled at least once (interval 5 s).
