@@ -55,6 +55,7 @@ struct daemon_task {
 	struct daemon_job	*job;
 	char			*zone;
 	int			 running;	/* reconcile_zone() in flight */
+	int			 waiting;	/* zone busy: starts when it is not */
 	int			 interrupted;	/* cancelled by a reload */
 };
 
@@ -1646,6 +1647,59 @@ daemon_job_cb(struct daemon *d, struct daemon_zone *z, cJSON *report,
 		daemon_job_finish(job);
 }
 
+static int	daemon_task_start(struct daemon *, struct daemon_task *);
+
+#define DAEMON_WAIT_MS	50	/* how often waiting tasks look again */
+
+static void
+daemon_wait_arm(struct daemon *d)
+{
+	struct timeval	tv = { 0, DAEMON_WAIT_MS * 1000 };
+
+	if (d->ev_wait != NULL && !evtimer_pending(d->ev_wait, NULL))
+		evtimer_add(d->ev_wait, &tv);
+}
+
+/* Start the waiting tasks whose zone is no longer busy. */
+static void
+daemon_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon		*d = arg;
+	struct daemon_job	*job, *next;
+	struct daemon_task	*t;
+	struct daemon_zone	*z;
+	size_t			 i;
+	int			 still = 0;
+
+	(void)fd;
+	(void)what;
+	for (job = d->jobs; job != NULL; job = next) {
+		next = job->next;
+		job->starting = 1;
+		for (i = 0; i < job->ntasks; i++) {
+			t = &job->tasks[i];
+			if (!t->waiting)
+				continue;
+			z = daemon_find_zone(d, t->zone);
+			if (z != NULL && reconcile_busy(z)) {
+				still = 1;
+				continue;
+			}
+			t->waiting = 0;
+			t->running = 0;
+			job->running--;
+			daemon_task_start(d, t);
+			if (t->waiting)
+				still = 1;
+		}
+		job->starting = 0;
+		if (job->running == 0 && job->conn != NULL)
+			daemon_job_finish(job);
+	}
+	if (still)
+		daemon_wait_arm(d);
+}
+
 /* Start the task's reconcile; -1 (recorded in the job) when it cannot. */
 static int
 daemon_task_start(struct daemon *d, struct daemon_task *t)
@@ -1668,6 +1722,16 @@ daemon_task_start(struct daemon *d, struct daemon_task *t)
 	}
 	t->running = 1;
 	job->running++;
+	/*
+	 * A reconcile of the zone is already running (the periodic one, a
+	 * new version, another request): an operator's sync or plan waits for
+	 * it and then runs, rather than reporting the providers as busy.
+	 */
+	if (reconcile_busy(z)) {
+		t->waiting = 1;
+		daemon_wait_arm(d);
+		return (0);
+	}
 	err[0] = '\0';
 	if (reconcile_zone(d, z, job->flags, daemon_job_cb, t, err,
 	    sizeof(err)) == -1) {
@@ -1807,6 +1871,7 @@ daemon_jobs_interrupt(struct daemon *d, const char *why)
 			if (!t->running)
 				continue;
 			t->running = 0;
+			t->waiting = 0;
 			job->running--;
 			if (why == NULL) {
 				t->interrupted = 1;
@@ -1911,6 +1976,8 @@ daemon_new(const char *config_path, int debug, char *err, size_t errlen)
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_signal_cb, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_signal_cb, d);
 	d->ev_store = event_new(d->base, -1, EV_PERSIST, daemon_store_cb, d);
+	if ((d->ev_wait = evtimer_new(d->base, daemon_wait_cb, d)) == NULL)
+		fatalx("daemon", "cannot create events");
 	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_hup == NULL ||
 	    d->ev_store == NULL)
 		fatalx("daemon", "cannot create events");
@@ -2192,6 +2259,8 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_hup);
 	if (d->ev_store != NULL)
 		event_free(d->ev_store);
+	if (d->ev_wait != NULL)
+		event_free(d->ev_wait);
 	if (d->ev_watchdog != NULL)
 		event_free(d->ev_watchdog);
 	alert_free(d->alerts);

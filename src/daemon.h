@@ -113,6 +113,7 @@ struct daemon {
 
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_store;	/* store poll timer */
+	struct event		*ev_wait;	/* requests waiting on busy zones */
 	struct event		*ev_watchdog;
 	int64_t			 started;	/* unix seconds */
 	int64_t			 last_reload;
