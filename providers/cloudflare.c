@@ -1658,36 +1658,11 @@ cloudflare_free(struct provider *p)
 	p->priv = NULL;
 }
 
-/* Split the nameservers value: absolute names, lower-cased. */
-static int
-cloudflare_parse_ns(struct cloudflare *cf, const char *value, char *err,
-    size_t errlen)
-{
-	char	*copy, *w, *last;
-	size_t	 len;
-
-	copy = xstrdup(value);
-	for (w = strtok_r(copy, " \t,", &last); w != NULL;
-	    w = strtok_r(NULL, " \t,", &last)) {
-		len = strlen(w);
-		if (len < 2 || w[len - 1] != '.') {
-			snprintf(err, errlen, "provider %s: nameservers: "
-			    "'%.255s' is not an absolute name", cf->p->name, w);
-			free(copy);
-			return (-1);
-		}
-		cf->ns = xreallocarray(cf->ns, cf->nns + 1, sizeof(*cf->ns));
-		cf->ns[cf->nns++] = cloudflare_abs(w);
-	}
-	free(copy);
-	return (0);
-}
-
 static int
 cloudflare_init(struct provider *p, char *err, size_t errlen)
 {
 	struct cloudflare	*cf;
-	const char		*url, *tf, *zid, *px, *ns, *s;
+	const char		*url, *tf, *zid, *px, *s;
 	char			 msg[CF_ERR_MAX];
 	size_t			 len;
 
@@ -1766,8 +1741,7 @@ cloudflare_init(struct provider *p, char *err, size_t errlen)
 		goto fail;
 	}
 
-	if ((ns = provider_conf_get(p->conf, "nameservers")) != NULL &&
-	    cloudflare_parse_ns(cf, ns, err, errlen) == -1)
+	if (provider_conf_names(p, &cf->ns, &cf->nns, err, errlen) == -1)
 		goto fail;
 
 	p->caps.flags = PROVIDER_CAP_ATOMIC;

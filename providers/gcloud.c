@@ -1776,38 +1776,11 @@ gcloud_word_ok(const char *s, const char *extra)
 	return (1);
 }
 
-/* Split the nameservers value: absolute names, lower-cased. */
-static int
-gcloud_parse_ns(struct gcloud *gc, const char *value, char *err,
-    size_t errlen)
-{
-	char	*copy, *s, *w, *last;
-	size_t	 len;
-
-	copy = xstrdup(value);
-	for (w = strtok_r(copy, " \t,", &last); w != NULL;
-	    w = strtok_r(NULL, " \t,", &last)) {
-		len = strlen(w);
-		if (len < 2 || w[len - 1] != '.') {
-			snprintf(err, errlen, "provider %s: nameservers: "
-			    "'%.255s' is not an absolute name", gc->p->name, w);
-			free(copy);
-			return (-1);
-		}
-		for (s = w; *s != '\0'; s++)
-			*s = (char)tolower((unsigned char)*s);
-		gc->ns = xreallocarray(gc->ns, gc->nns + 1, sizeof(*gc->ns));
-		gc->ns[gc->nns++] = xstrdup(w);
-	}
-	free(copy);
-	return (0);
-}
-
 static int
 gcloud_init(struct provider *p, char *err, size_t errlen)
 {
 	struct gcloud	*gc;
-	const char	*file, *project, *mz, *api, *turl, *ns, *ct;
+	const char	*file, *project, *mz, *api, *turl, *ct;
 	char		*token_uri = NULL, *base, *end;
 	size_t		 len;
 	unsigned long	 n;
@@ -1873,8 +1846,7 @@ gcloud_init(struct provider *p, char *err, size_t errlen)
 	gc->auth.token_url = xstrdup(turl);
 	free(token_uri);
 
-	if ((ns = provider_conf_get(p->conf, "nameservers")) != NULL &&
-	    gcloud_parse_ns(gc, ns, err, errlen) == -1)
+	if (provider_conf_names(p, &gc->ns, &gc->nns, err, errlen) == -1)
 		goto fail;
 	gc->change_timeout = GCLOUD_CHANGE_TIMEOUT;
 	if ((ct = provider_conf_get(p->conf, "change-timeout")) != NULL) {

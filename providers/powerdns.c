@@ -1049,38 +1049,11 @@ powerdns_free(struct provider *p)
 	p->priv = NULL;
 }
 
-/* Split the nameservers value: absolute names, lower-cased. */
-static int
-powerdns_parse_ns(struct powerdns *pd, const char *value, char *err,
-    size_t errlen)
-{
-	char	*copy, *s, *w, *last;
-	size_t	 len;
-
-	copy = xstrdup(value);
-	for (w = strtok_r(copy, " \t,", &last); w != NULL;
-	    w = strtok_r(NULL, " \t,", &last)) {
-		len = strlen(w);
-		if (len < 2 || w[len - 1] != '.') {
-			snprintf(err, errlen, "provider %s: nameservers: "
-			    "'%.255s' is not an absolute name", pd->p->name, w);
-			free(copy);
-			return (-1);
-		}
-		for (s = w; *s != '\0'; s++)
-			*s = (char)tolower((unsigned char)*s);
-		pd->ns = xreallocarray(pd->ns, pd->nns + 1, sizeof(*pd->ns));
-		pd->ns[pd->nns++] = xstrdup(w);
-	}
-	free(copy);
-	return (0);
-}
-
 static int
 powerdns_init(struct provider *p, char *err, size_t errlen)
 {
 	struct powerdns	*pd;
-	const char	*url, *keyfile, *sid, *cz, *ns, *s;
+	const char	*url, *keyfile, *sid, *cz, *s;
 	char		 msg[POWERDNS_ERR_MAX];
 	size_t		 len;
 
@@ -1158,8 +1131,7 @@ powerdns_init(struct provider *p, char *err, size_t errlen)
 		goto fail;
 	}
 
-	if ((ns = provider_conf_get(p->conf, "nameservers")) != NULL &&
-	    powerdns_parse_ns(pd, ns, err, errlen) == -1)
+	if (provider_conf_names(p, &pd->ns, &pd->nns, err, errlen) == -1)
 		goto fail;
 
 	p->caps.flags = PROVIDER_CAP_APEX_NS | PROVIDER_CAP_ATOMIC;

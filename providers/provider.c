@@ -1,6 +1,7 @@
 /* provider.c: the list of backends and what they share. */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -134,6 +135,42 @@ apply_result_clear(struct apply_result *r)
 	free(r->errors);
 	free(r->results);
 	memset(r, 0, sizeof(*r));
+}
+
+int
+provider_conf_names(const struct provider *p, char ***names, size_t *n,
+    char *err, size_t errlen)
+{
+	const char	*value;
+	char		*copy, *s, *w, *last, **v = NULL;
+	size_t		 len, nv = 0, i;
+
+	if ((value = provider_conf_get(p->conf, "nameservers")) == NULL)
+		return (0);
+	copy = xstrdup(value);
+	for (w = strtok_r(copy, " \t,", &last); w != NULL;
+	    w = strtok_r(NULL, " \t,", &last)) {
+		len = strlen(w);
+		if (len < 2 || w[len - 1] != '.') {
+			snprintf(err, errlen, "provider %s: nameservers: "
+			    "'%.255s' is not an absolute name", p->name, w);
+			for (i = 0; i < nv; i++)
+				free(v[i]);
+			free(v);
+			free(copy);
+			return (-1);
+		}
+		for (s = w; *s != '\0'; s++)
+			*s = (char)tolower((unsigned char)*s);
+		v = xreallocarray(v, nv + 1, sizeof(*v));
+		v[nv++] = xstrdup(w);
+	}
+	free(copy);
+	*names = xreallocarray(*names, *n + nv, sizeof(**names));
+	for (i = 0; i < nv; i++)
+		(*names)[(*n)++] = v[i];
+	free(v);
+	return (0);
 }
 
 /*

@@ -130,6 +130,13 @@ int		 provider_supports_type(const struct provider *, uint16_t);
 const char	*change_result_name(enum change_result);
 void		 apply_result_init(struct apply_result *, size_t nchanges);
 void		 apply_result_clear(struct apply_result *);
+/*
+ * The provider's `nameservers` key as absolute lower-case names, appended
+ * to *names (*n of them).  0, or -1 with err naming a name that is not
+ * absolute (nothing appended).  No key: 0, nothing appended.
+ */
+int		 provider_conf_names(const struct provider *, char ***names,
+		    size_t *n, char *err, size_t errlen);
 /* Read a secret from a file (mode must not allow group/other access). */
 char		*provider_read_secret(const char *path, char *err,
 		    size_t errlen);

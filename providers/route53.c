@@ -2148,38 +2148,11 @@ route53_creds(struct route53 *r, char *err, size_t errlen)
 	return (0);
 }
 
-/* Split a nameservers value: absolute names, lower-cased. */
-static int
-route53_parse_ns(struct route53 *r, const char *value, char *err,
-    size_t errlen)
-{
-	char	*copy, *s, *w, *last;
-	size_t	 len;
-
-	copy = xstrdup(value);
-	for (w = strtok_r(copy, " \t,", &last); w != NULL;
-	    w = strtok_r(NULL, " \t,", &last)) {
-		len = strlen(w);
-		if (len < 2 || w[len - 1] != '.') {
-			snprintf(err, errlen, "provider %s: nameservers: "
-			    "'%.255s' is not an absolute name", r->p->name, w);
-			free(copy);
-			return (-1);
-		}
-		for (s = w; *s != '\0'; s++)
-			*s = (char)tolower((unsigned char)*s);
-		r->ns = xreallocarray(r->ns, r->nns + 1, sizeof(*r->ns));
-		r->ns[r->nns++] = xstrdup(w);
-	}
-	free(copy);
-	return (0);
-}
-
 static int
 route53_init(struct provider *p, char *err, size_t errlen)
 {
 	struct route53	*r;
-	const char	*url, *region, *zid, *ns, *wi, *s;
+	const char	*url, *region, *zid, *wi, *s;
 	size_t		 len, i = 0;
 
 	r = xcalloc(1, sizeof(*r));
@@ -2249,8 +2222,7 @@ route53_init(struct provider *p, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if ((ns = provider_conf_get(p->conf, "nameservers")) != NULL &&
-	    route53_parse_ns(r, ns, err, errlen) == -1)
+	if (provider_conf_names(p, &r->ns, &r->nns, err, errlen) == -1)
 		goto fail;
 
 	if (route53_creds(r, err, errlen) == -1)
